@@ -1,0 +1,125 @@
+"""Publish/subscribe of consultation events to the participants' sockets.
+
+No web framework here: the WebSocket hub subscribes, the services publish. An audience is plain
+data, so that this in-process broker can later be backed by PostgreSQL LISTEN/NOTIFY for
+several app instances without changing its callers.
+"""
+
+import asyncio
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    method: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who in a consultation receives an event. Pending sessions are left out unless named."""
+
+    session_ids: frozenset[int] | None = None
+    roles: frozenset[str] | None = None
+    exclude_session_id: int | None = None
+
+    @classmethod
+    def everyone_but(cls, session_id: int) -> "Audience":
+        return cls(exclude_session_id=session_id)
+
+    @classmethod
+    def sessions(cls, *session_ids: int) -> "Audience":
+        return cls(session_ids=frozenset(session_ids))
+
+    @classmethod
+    def role(cls, role: str) -> "Audience":
+        return cls(roles=frozenset({role}))
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One socket's inbox. Slow readers are cut off rather than letting the inbox grow."""
+
+    onetoone_id: int
+    session_id: int
+    role: str
+    pending: bool
+    max_backlog: int = 1024
+    overflowed: bool = False
+    closed: bool = False
+    _events: deque[Event] = field(default_factory=deque)
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wants(self, audience: Audience) -> bool:
+        if audience.session_ids is not None:
+            return self.session_id in audience.session_ids
+        if self.pending or self.session_id == audience.exclude_session_id:
+            return False
+        return audience.roles is None or self.role in audience.roles
+
+    def deliver(self, event: Event) -> None:
+        if self.closed or self.overflowed:
+            return
+        if len(self._events) >= self.max_backlog:
+            self.overflowed = True
+        else:
+            self._events.append(event)
+        self._ready.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+    async def next(self) -> Event | None:
+        """The next event; None once closed (after the backlog is drained) or overflowed."""
+        while not self._events or self.overflowed:
+            if self.closed or self.overflowed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        return self._events.popleft()
+
+
+class Broker:
+    def __init__(self) -> None:
+        self._subscriptions: dict[int, set[Subscription]] = {}
+
+    def subscribe(
+        self, onetoone_id: int, session_id: int, role: str, pending: bool
+    ) -> Subscription:
+        subscription = Subscription(onetoone_id, session_id, role, pending)
+        self._subscriptions.setdefault(onetoone_id, set()).add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        subscription.close()
+        members = self._subscriptions.get(subscription.onetoone_id)
+        if members is not None:
+            members.discard(subscription)
+            if not members:
+                del self._subscriptions[subscription.onetoone_id]
+
+    def publish(self, onetoone_id: int, event: Event, audience: Audience = Audience()) -> int:
+        """Deliver ``event`` to the matching sockets of the consultation; return how many."""
+        delivered = 0
+        for subscription in self._members(onetoone_id):
+            if subscription.wants(audience):
+                subscription.deliver(event)
+                delivered += 1
+        return delivered
+
+    def end(self, onetoone_id: int, event: Event) -> None:
+        """Deliver a last event to every socket of the consultation, pending ones too, and close."""
+        for subscription in self._members(onetoone_id):
+            subscription.deliver(event)
+            subscription.close()
+
+    def online_sessions(self, onetoone_id: int) -> dict[int, str]:
+        """The validated sessions with an open socket, and their roles."""
+        return {s.session_id: s.role for s in self._members(onetoone_id) if not s.pending}
+
+    def _members(self, onetoone_id: int) -> Iterable[Subscription]:
+        return list(self._subscriptions.get(onetoone_id, ()))

@@ -1,0 +1,34 @@
+"""OneToOne: a consultation."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Column, DateTime, Index
+from sqlmodel import Field, SQLModel
+
+from ._base import created_at_column, iso, updated_at_column
+
+
+class OneToOne(SQLModel, table=True):
+    __tablename__ = "onetoone"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'killed')", name="ck_onetoone_status"),
+        Index("ix_onetoone_status_created_at", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    status: str = Field(default="active", max_length=8)
+    created_at: datetime | None = Field(default=None, sa_column=created_at_column())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+    killed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "token": self.token,
+            "status": self.status,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "killed_at": iso(self.killed_at),
+        }

@@ -1,0 +1,72 @@
+"""Session: one participant's access to a consultation, and the credentials it has handed out."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, LargeBinary
+from sqlmodel import Field, SQLModel
+
+from ._base import created_at_column, iso, updated_at_column
+
+ROLES = ("medecin", "patient", "guest")
+
+
+class Session(SQLModel, table=True):
+    __tablename__ = "session"
+    __table_args__ = (
+        CheckConstraint("role IN ('medecin', 'patient', 'guest')", name="ck_session_role"),
+        CheckConstraint("token_onetime_used IN (0, 1)", name="ck_session_token_onetime_used"),
+        CheckConstraint("validate_fromadmin IN (0, 1)", name="ck_session_validate_fromadmin"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    onetoone_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("onetoone.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    token: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=8)
+    reopened_from_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=True),
+    )
+    token_onetime_used: int = 0
+    validate_fromadmin: int = 1
+    created_at: datetime | None = Field(default=None, sa_column=created_at_column())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+
+    def descends_from(self, other: "Session") -> bool:
+        """True for ``other`` itself and for a session opened by re-opening ``other``'s link."""
+        return other.id in (self.id, self.reopened_from_id)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.validate_fromadmin == 0
+
+    def public(self, onetoone_token: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "token": self.token,
+            "onetoone_token": onetoone_token,
+            "role": self.role,
+            "token_onetime_used": self.token_onetime_used,
+            "validate_fromadmin": self.validate_fromadmin,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+        }
+
+
+class SessionCredential(SQLModel, table=True):
+    """A login of one client into a session. Only the SHA-256 of the credential is stored."""
+
+    __tablename__ = "session_credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    credential_hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False, unique=True))
+    created_at: datetime | None = Field(default=None, sa_column=created_at_column())

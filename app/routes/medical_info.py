@@ -1,0 +1,43 @@
+"""The shared medical form: each participant posts the fields it changed."""
+
+from typing import Any
+
+from quart import Blueprint
+from quart_schema import RequestSchemaValidationError, validate_request
+
+from app.auth import participant_required
+from app.broker import Audience, Event
+from app.schemas import InfosRequest
+from app.services import medical_info
+from app.services.sessions import Caller
+from app.state import state
+
+bp = Blueprint("medical_info", __name__)
+
+
+@bp.errorhandler(RequestSchemaValidationError)
+async def data_not_valid(_: RequestSchemaValidationError) -> tuple[dict[str, str], int]:
+    """The original specification answers 401 for missing or malformed form data."""
+    return {"msg": "data not valid"}, 401
+
+
+@bp.post("/session/infos")
+@validate_request(InfosRequest)
+@participant_required()
+async def update_infos(data: InfosRequest, caller: Caller) -> dict[str, Any]:
+    async with state().db() as db:
+        form_id = await medical_info.merge(db, caller.onetoone_id, data.data)
+    state().broker.publish(
+        caller.onetoone_id,
+        Event(
+            "infoUpdate",
+            {
+                "id": form_id,
+                "data": data.data,
+                "session_id": caller.session_id,
+                "role": caller.session.role,
+            },
+        ),
+        Audience.everyone_but(caller.session_id),
+    )
+    return {"id": form_id, "data": data.data}

