@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,3 +31,8 @@ class Settings(BaseSettings):
     )
     max_json_body_bytes: int = Field(64 * 1024, ge=1024)
     cookie_secure: bool = False
+
+    @field_validator("operator_key", "database_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value

@@ -31,7 +31,7 @@ class Caller:
 
 class Opening(Enum):
     MEDECIN = "opened"
-    LOGGED_IN = "reopened_logged_in"
+    LOGGED_IN = "reopened"
     FIRST_USE = "first_use"
     PENDING = "pending"
 
@@ -94,7 +94,9 @@ async def open_link(
         return None
 
     if caller is not None and caller.session.descends_from(session):
-        result = OpenResult(caller.session, onetoone, Opening.LOGGED_IN, None)
+        own = await db.get(Session, caller.session_id)
+        assert own is not None
+        result = OpenResult(own, onetoone, Opening.LOGGED_IN, None)
     elif session.role == "medecin":
         result = OpenResult(session, onetoone, Opening.MEDECIN, await _log_in(db, session))
     elif session.token_onetime_used == 0 and not session.is_pending:

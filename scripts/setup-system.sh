@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only those that are missing.
+set -euo pipefail
+packages=(
+  # building the mediasoup worker (worker/build.sh)
+  build-essential pkg-config ninja-build python3-venv
+  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev
+  flatbuffers-compiler
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
