@@ -1,0 +1,54 @@
+"""DirectTransport: RTP / data injected and received through the channel itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import fbs
+from .errors import UnsupportedError
+from .fbs_utils import parse_base_transport_dump, parse_base_transport_stats
+from .transport import Transport
+
+
+class DirectTransport(Transport):
+    """Events (besides Transport's): ``rtcp`` (bytes)."""
+
+    def _data_type(self) -> str:
+        return "direct"
+
+    async def dump(self) -> dict[str, Any]:
+        d = await self._channel.request(fbs.Method.TRANSPORT_DUMP, self.id)
+        return parse_base_transport_dump(d.base)
+
+    async def get_stats(self) -> list[dict[str, Any]]:
+        d = await self._channel.request(fbs.Method.TRANSPORT_GET_STATS, self.id)
+        return [{**parse_base_transport_stats(d.base), "type": "direct-transport"}]
+
+    async def connect(self, **params: Any) -> None:
+        """Nothing to connect: a DirectTransport has no network side."""
+
+    async def set_max_incoming_bitrate(self, bitrate: int) -> None:
+        raise UnsupportedError("set_max_incoming_bitrate() not implemented in DirectTransport")
+
+    async def set_max_outgoing_bitrate(self, bitrate: int) -> None:
+        raise UnsupportedError("set_max_outgoing_bitrate() not implemented in DirectTransport")
+
+    async def set_min_outgoing_bitrate(self, bitrate: int) -> None:
+        raise UnsupportedError("set_min_outgoing_bitrate() not implemented in DirectTransport")
+
+    def send_rtcp(self, rtcp_packet: bytes) -> None:
+        body = fbs.SendRtcpNotificationT()
+        body.data = list(rtcp_packet)
+        self._channel.notify(
+            fbs.Event.TRANSPORT_SEND_RTCP,
+            self.id,
+            fbs.NotificationBody.Transport_SendRtcpNotification,
+            body,
+        )
+
+    def _on_notification(self, event: int, body: Any) -> None:
+        if event == fbs.Event.DIRECTTRANSPORT_RTCP:
+            if not self.closed:
+                self.emit("rtcp", bytes(body.data))
+        else:
+            super()._on_notification(event, body)

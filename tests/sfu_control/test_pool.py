@@ -1,0 +1,54 @@
+"""WorkerPool: placement and respawn of a SIGKILLed worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Any
+
+from sfu_control import Worker, WorkerSettings
+from sfu_control.pool import WorkerPool
+
+from .conftest import MEDIA_CODECS
+
+
+async def test_least_loaded_placement_and_respawn(settings: WorkerSettings) -> None:
+    ready: list[int] = []
+
+    async def on_ready(index: int, worker: Worker) -> None:
+        ready.append(index)
+
+    pool = WorkerPool(size=2, settings=settings, on_worker_ready=on_ready, respawn_delay=0.05)
+    await pool.start()
+    try:
+        assert sorted(ready) == [0, 1]
+        assert len(pool.workers) == 2
+        routers = [await pool.pick().create_router(MEDIA_CODECS) for _ in range(4)]
+        assert sorted(len(w.routers) for w in pool.workers) == [2, 2]
+        assert pool.stats().routers == 4
+
+        victim = routers[0].worker
+        lost = set(victim.routers)
+        loop = asyncio.get_running_loop()
+        died: asyncio.Future[tuple[Any, ...]] = loop.create_future()
+        respawned: asyncio.Future[tuple[Any, ...]] = loop.create_future()
+        pool.on("died", lambda *args: died.set_result(args))
+        pool.on("respawned", lambda *args: respawned.set_result(args))
+
+        os.kill(victim.pid, signal.SIGKILL)
+        worker, error = await asyncio.wait_for(died, 5)
+        assert worker is victim and error.exit.signal == signal.SIGKILL
+        assert all(router.closed for router in routers if router.id in lost)
+        index, new_worker = await asyncio.wait_for(respawned, 5)
+        assert new_worker is not victim and not new_worker.closed
+        assert new_worker.app_data["index"] == index == victim.app_data["index"]
+        assert sorted(ready) == [0, 0, 1] or sorted(ready) == [0, 1, 1]
+        stats = pool.stats()
+        assert stats.respawns == 1 and stats.live_workers == 2 and stats.routers == 2
+        # The fresh, empty worker gets the next router.
+        assert pool.pick() is new_worker
+        assert (await new_worker.dump())["pid"] == new_worker.pid
+    finally:
+        await pool.close()
+    assert pool.workers == []

@@ -1,0 +1,87 @@
+"""Worker lifecycle against the real binary."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from sfu_control import (
+    InvalidStateError,
+    Worker,
+    WorkerDiedError,
+    WorkerSettings,
+    create_worker,
+    fbs,
+)
+
+
+async def test_spawn_dump_and_resource_usage(worker: Worker) -> None:
+    assert worker.pid > 0
+    assert not worker.closed
+    dump = await worker.dump()
+    assert dump["pid"] == worker.pid
+    assert dump["routerIds"] == []
+    assert dump["webRtcServerIds"] == []
+    usage = await worker.get_resource_usage()
+    assert usage["ru_maxrss"] > 0
+    assert {"ru_utime", "ru_stime", "ru_nvcsw"} <= usage.keys()
+
+
+async def test_update_settings(worker: Worker) -> None:
+    await worker.update_settings(log_level="debug", log_tags=["info", "rtp"])
+    assert worker.settings.log_level == "debug"
+    await worker.update_settings(log_level="warn")
+    assert (await worker.dump())["pid"] == worker.pid
+
+
+async def test_close_terminates_the_process(settings: WorkerSettings) -> None:
+    worker = await create_worker(settings)
+    closed: list[bool] = []
+    worker.observer.on("close", lambda: closed.append(True))
+    router = await worker.create_router()
+    worker.close()
+    assert worker.closed and not worker.died and router.closed and closed == [True]
+    await worker.wait_closed()
+    assert worker.exit is not None and worker.exit.pid == worker.pid
+    with pytest.raises(InvalidStateError):
+        await worker.dump()
+
+
+async def test_sigkill_emits_died_and_closes_everything(settings: WorkerSettings) -> None:
+    worker = await create_worker(settings)
+    router = await worker.create_router()
+    transport = await router.create_plain_transport(listen_info={"ip": "127.0.0.1"})
+    died: asyncio.Future[WorkerDiedError] = asyncio.get_running_loop().create_future()
+    worker.on("died", died.set_result)
+    os.kill(worker.pid, signal.SIGKILL)
+    error = await asyncio.wait_for(died, 5)
+    assert error.exit.signal == signal.SIGKILL
+    assert worker.died and worker.closed
+    assert router.closed and transport.closed
+    assert worker.routers == {}
+    await worker.wait_closed()
+
+
+async def test_wrong_settings_raise_type_error(worker_bin: str) -> None:
+    with pytest.raises(TypeError, match="wrong settings"):
+        await create_worker(
+            WorkerSettings(worker_bin=worker_bin, rtc_min_port=5000, rtc_max_port=4000)
+        )
+
+
+async def test_missing_binary_is_a_clear_error(tmp_path: os.PathLike[str]) -> None:
+    with pytest.raises(FileNotFoundError, match="mediasoup-worker"):
+        await create_worker(WorkerSettings(worker_bin=os.path.join(tmp_path, "nope")))
+
+
+async def test_unknown_handler_is_a_python_error_and_worker_survives(worker: Worker) -> None:
+    from sfu_control import WorkerError
+
+    with pytest.raises(WorkerError):
+        await worker.channel.request(fbs.Method.ROUTER_DUMP, "no-such-router")
+    with pytest.raises(ValueError, match="unknown method"):
+        await worker.channel.request(250)
+    assert (await worker.dump())["pid"] == worker.pid
