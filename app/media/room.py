@@ -1,0 +1,184 @@
+"""One consultation's media: its router, and each connected peer's transports and streams.
+
+The wiring follows mediasoup-demo: a peer that joins consumes every existing producer of
+the others; a new producer is consumed by every joined peer. Consumers start paused and are
+resumed once the client has accepted them (the ``newConsumer`` server request).
+"""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.ws.peer import Peer, PeerRequestError
+from sfu_control.consumer import Consumer
+from sfu_control.producer import Producer
+from sfu_control.router import Router
+from sfu_control.rtp_observer import ActiveSpeakerObserver
+from sfu_control.webrtc_transport import WebRtcTransport
+
+log = logging.getLogger(__name__)
+
+
+class MediaError(Exception):
+    """A media request that cannot be served; the message goes to the client."""
+
+
+@dataclass(eq=False)
+class MediaPeer:
+    peer: Peer
+    rtp_capabilities: dict[str, Any] | None = None
+    transports: dict[str, WebRtcTransport] = field(default_factory=dict)
+    producers: dict[str, Producer] = field(default_factory=dict)
+    consumers: dict[str, Consumer] = field(default_factory=dict)
+
+    @property
+    def joined(self) -> bool:
+        return self.rtp_capabilities is not None
+
+    def transport(self, transport_id: object) -> WebRtcTransport:
+        transport = self.transports.get(transport_id) if isinstance(transport_id, str) else None
+        if transport is None:
+            raise MediaError("transport not found")
+        return transport
+
+    def producer(self, producer_id: object) -> Producer:
+        producer = self.producers.get(producer_id) if isinstance(producer_id, str) else None
+        if producer is None:
+            raise MediaError("producer not found")
+        return producer
+
+    def consumer(self, consumer_id: object) -> Consumer:
+        consumer = self.consumers.get(consumer_id) if isinstance(consumer_id, str) else None
+        if consumer is None:
+            raise MediaError("consumer not found")
+        return consumer
+
+    def close(self) -> None:
+        for transport in list(self.transports.values()):
+            transport.close()
+        self.transports.clear()
+
+
+class Room:
+    def __init__(
+        self, onetoone_id: int, router: Router, speaker_observer: ActiveSpeakerObserver
+    ) -> None:
+        self.onetoone_id = onetoone_id
+        self.router = router
+        self.speaker_observer = speaker_observer
+        self.peers: dict[Peer, MediaPeer] = {}
+        speaker_observer.on("dominantspeaker", self._on_dominant_speaker)
+
+    @property
+    def closed(self) -> bool:
+        return self.router.closed
+
+    def media_peer(self, peer: Peer) -> MediaPeer:
+        media_peer = self.peers.get(peer)
+        if media_peer is None:
+            media_peer = self.peers[peer] = MediaPeer(peer)
+        return media_peer
+
+    def others(self, media_peer: MediaPeer) -> list[MediaPeer]:
+        return [p for p in self.peers.values() if p is not media_peer and p.joined]
+
+    async def join(self, media_peer: MediaPeer, rtp_capabilities: dict[str, Any]) -> None:
+        if media_peer.joined:
+            raise MediaError("already joined")
+        media_peer.rtp_capabilities = rtp_capabilities
+        for other in self.others(media_peer):
+            for producer in list(other.producers.values()):
+                await self.consume(media_peer, other, producer)
+
+    async def produce(
+        self,
+        media_peer: MediaPeer,
+        transport: WebRtcTransport,
+        kind: str,
+        rtp_parameters: dict[str, Any],
+        app_data: dict[str, Any],
+    ) -> Producer:
+        app_data = {**app_data, "peerId": media_peer.peer.session_id}
+        producer = await transport.produce(kind, rtp_parameters, app_data=app_data)
+        media_peer.producers[producer.id] = producer
+        producer.on("transportclose", lambda: media_peer.producers.pop(producer.id, None))
+        if kind == "audio":
+            await self.speaker_observer.add_producer(producer.id)
+        for other in self.others(media_peer):
+            await self.consume(other, media_peer, producer)
+        return producer
+
+    def close_producer(self, media_peer: MediaPeer, producer: Producer) -> None:
+        producer.close()
+        media_peer.producers.pop(producer.id, None)
+
+    async def consume(
+        self, consumer_peer: MediaPeer, producer_peer: MediaPeer, producer: Producer
+    ) -> None:
+        """Let ``consumer_peer`` receive ``producer``, if it can and has a receiving transport."""
+        assert consumer_peer.rtp_capabilities is not None
+        if not self.router.can_consume(producer.id, consumer_peer.rtp_capabilities):
+            return
+        transport = next(
+            (t for t in consumer_peer.transports.values() if t.app_data.get("consuming")), None
+        )
+        if transport is None:
+            return
+        consumer = await transport.consume(
+            producer.id,
+            consumer_peer.rtp_capabilities,
+            paused=True,
+            app_data={"peerId": producer_peer.peer.session_id, "producerId": producer.id},
+        )
+        self._watch(consumer_peer, consumer)
+        try:
+            await consumer_peer.peer.request(
+                "newConsumer",
+                {
+                    "peerId": producer_peer.peer.session_id,
+                    "producerId": producer.id,
+                    "id": consumer.id,
+                    "kind": consumer.kind,
+                    "rtpParameters": consumer.rtp_parameters,
+                    "type": consumer.type,
+                    "appData": producer.app_data,
+                    "producerPaused": consumer.producer_paused,
+                },
+            )
+        except PeerRequestError as error:
+            log.info("peer %s refused a consumer: %s", consumer_peer.peer.session_id, error)
+            consumer.close()
+            consumer_peer.consumers.pop(consumer.id, None)
+            return
+        if not consumer.closed:
+            await consumer.resume()
+
+    def _watch(self, media_peer: MediaPeer, consumer: Consumer) -> None:
+        media_peer.consumers[consumer.id] = consumer
+        peer = media_peer.peer
+        ids = {"consumerId": consumer.id, "producerId": consumer.producer_id}
+
+        def closed() -> None:
+            media_peer.consumers.pop(consumer.id, None)
+            peer.notify_soon("consumerClosed", ids)
+
+        consumer.on("transportclose", lambda: media_peer.consumers.pop(consumer.id, None))
+        consumer.on("producerclose", closed)
+        consumer.on("producerpause", lambda: peer.notify_soon("producerPaused", ids))
+        consumer.on("producerresume", lambda: peer.notify_soon("producerResumed", ids))
+
+    def _on_dominant_speaker(self, event: dict[str, Any]) -> None:
+        producer = event["producer"]
+        data = {"peerId": producer.app_data.get("peerId"), "producerId": producer.id}
+        for media_peer in self.peers.values():
+            if media_peer.joined:
+                media_peer.peer.notify_soon("activeSpeaker", data)
+
+    def leave(self, peer: Peer) -> None:
+        media_peer = self.peers.pop(peer, None)
+        if media_peer is not None:
+            media_peer.close()
+
+    def close(self) -> None:
+        self.router.close()
+        self.peers.clear()

@@ -1,0 +1,127 @@
+"""The service's SFU: a pool of mediasoup workers and one room per live consultation.
+
+A consultation's router is created on the least-loaded worker when its first participant
+asks for media, and closed when the consultation is killed or has had no participant for
+``sfu_room_empty_timeout`` seconds. When a worker dies the pool respawns it; the rooms it
+carried are gone, so their participants are told (``mediaReset``) to join the media again.
+"""
+
+import asyncio
+import logging
+from typing import Any
+
+from sfu_control.pool import WorkerPool
+
+from app.broker import Broker, Event
+from app.media.codecs import media_codecs
+from app.media.room import Room
+from app.settings import Settings
+from app.ws.peer import Peer
+from sfu_control.webrtc_server import WebRtcServer
+from sfu_control.webrtc_transport import WebRtcTransport
+from sfu_control.worker import Worker, WorkerSettings
+
+log = logging.getLogger(__name__)
+
+
+class MediaRooms:
+    def __init__(self, settings: Settings, broker: Broker) -> None:
+        self._settings = settings
+        self._broker = broker
+        self._rooms: dict[int, Room] = {}
+        self._creating: dict[int, asyncio.Lock] = {}
+        self._idle_timers: dict[int, asyncio.TimerHandle] = {}
+        self._servers: dict[Worker, WebRtcServer] = {}
+        self.pool = WorkerPool(
+            size=settings.sfu_workers or None,
+            settings=WorkerSettings(
+                log_level=settings.sfu_log_level, log_tags=list(settings.sfu_log_tags)
+            ),
+            on_worker_ready=self._worker_ready,
+        )
+        self.pool.on("died", self._worker_died)
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def close(self) -> None:
+        for onetoone_id in list(self._rooms):
+            self.close_room(onetoone_id)
+        await self.pool.close()
+
+    async def _worker_ready(self, index: int, worker: Worker) -> None:
+        """Give each worker its WebRtcServer: one port per worker keeps the RTC range small."""
+        port = self._settings.sfu_rtc_port + index
+        listen: dict[str, Any] = {"ip": self._settings.sfu_listen_ip, "port": port}
+        if self._settings.sfu_announced_address:
+            listen["announcedAddress"] = self._settings.sfu_announced_address
+        self._servers[worker] = await worker.create_webrtc_server(
+            [{**listen, "protocol": "udp"}, {**listen, "protocol": "tcp"}]
+        )
+
+    def _worker_died(self, worker: Worker, *_: Any) -> None:
+        self._servers.pop(worker, None)
+        for onetoone_id, room in list(self._rooms.items()):
+            if room.router.worker is worker:
+                self._forget(onetoone_id)
+                self._broker.publish(onetoone_id, Event("mediaReset", {"reason": "worker died"}))
+
+    async def room(self, onetoone_id: int) -> Room:
+        room = self._rooms.get(onetoone_id)
+        if room is not None and not room.closed:
+            return room
+        async with self._creating.setdefault(onetoone_id, asyncio.Lock()):
+            room = self._rooms.get(onetoone_id)
+            if room is None or room.closed:
+                router = await self.pool.pick().create_router(
+                    media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
+                )
+                observer = await router.create_active_speaker_observer()
+                room = self._rooms[onetoone_id] = Room(onetoone_id, router, observer)
+        self._creating.pop(onetoone_id, None)
+        self._cancel_idle_timer(onetoone_id)
+        return room
+
+    async def create_webrtc_transport(
+        self, room: Room, *, producing: bool, consuming: bool, force_tcp: bool
+    ) -> WebRtcTransport:
+        settings = self._settings
+        transport = await room.router.create_webrtc_transport(
+            webrtc_server=self._servers[room.router.worker],
+            enable_udp=not force_tcp,
+            enable_tcp=True,
+            prefer_udp=not force_tcp,
+            initial_available_outgoing_bitrate=settings.sfu_initial_outgoing_bitrate,
+            app_data={"producing": producing, "consuming": consuming},
+        )
+        await transport.set_max_incoming_bitrate(settings.sfu_max_incoming_bitrate)
+        return transport
+
+    def leave(self, peer: Peer) -> None:
+        """A socket closed: close its transports; an empty room closes after the timeout."""
+        room = self._rooms.get(peer.onetoone_id)
+        if room is None:
+            return
+        room.leave(peer)
+        if not room.peers:
+            self._idle_timers[peer.onetoone_id] = asyncio.get_running_loop().call_later(
+                self._settings.sfu_room_empty_timeout, self.close_room, peer.onetoone_id
+            )
+
+    def close_room(self, onetoone_id: int) -> None:
+        room = self._forget(onetoone_id)
+        if room is not None:
+            room.close()
+
+    def _forget(self, onetoone_id: int) -> Room | None:
+        self._cancel_idle_timer(onetoone_id)
+        return self._rooms.pop(onetoone_id, None)
+
+    def _cancel_idle_timer(self, onetoone_id: int) -> None:
+        timer = self._idle_timers.pop(onetoone_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    @property
+    def live_rooms(self) -> int:
+        return len(self._rooms)
