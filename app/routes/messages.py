@@ -1,0 +1,46 @@
+"""Chat messages: posting text over HTTP, and the history for a participant who reconnects."""
+
+from typing import Any
+
+from quart import Blueprint
+from quart_schema import validate_querystring, validate_request
+
+from app.auth import participant_required
+from app.errors import ApiError
+from app.schemas import MessageRequest, MessagesQuery
+from app.services import messages
+from app.services.messages import MessageRefused
+from app.services.sessions import Caller
+from app.state import state
+
+bp = Blueprint("messages", __name__)
+
+
+@bp.post("/message")
+@validate_request(MessageRequest)
+@participant_required()
+async def send_message(data: MessageRequest, caller: Caller) -> dict[str, Any]:
+    try:
+        async with state().db() as db:
+            message = await messages.post_text(
+                db,
+                state().broker,
+                caller.onetoone_id,
+                caller.session_id,
+                data.text,
+                state().settings.message_max_chars,
+            )
+    except MessageRefused as refused:
+        raise ApiError(refused.status, refused.msg) from None
+    return {"message": message}
+
+
+@bp.get("/messages")
+@validate_querystring(MessagesQuery)
+@participant_required()
+async def list_messages(query_args: MessagesQuery, caller: Caller) -> dict[str, Any]:
+    async with state().db() as db:
+        shown, more = await messages.page(
+            db, caller.onetoone_id, query_args.before, query_args.limit
+        )
+    return {"messages": shown, "more": more}

@@ -1,0 +1,183 @@
+"""Documents: receiving an upload into storage under the rules, recording it, finding it."""
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Document, Message
+from app.services import audit, onetoones, stats
+from app.services.audit import Actor
+from app.services.filetypes import SNIFF_BYTES, TEXT, TextCheck, sniff
+from app.services.messages import lock_active
+from app.storage import PendingWrite, Storage
+
+# Data is hashed and written in blocks of this size, off the event loop.
+_BLOCK = 1024 * 1024
+
+
+class UploadRefused(Exception):
+    def __init__(self, status: int, msg: str) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.msg = msg
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    max_bytes: int
+    quota_bytes: int
+    allowed_types: frozenset[str]
+
+    def too_large(self) -> UploadRefused:
+        return UploadRefused(413, f"the document is larger than {self.max_bytes} bytes")
+
+    def over_quota(self) -> UploadRefused:
+        return UploadRefused(
+            413, f"the consultation's documents would exceed their {self.quota_bytes}-byte quota"
+        )
+
+
+def not_accepted(allowed: frozenset[str]) -> UploadRefused:
+    return UploadRefused(
+        415, "this kind of document is not accepted; accepted: " + ", ".join(sorted(allowed))
+    )
+
+
+@dataclass
+class Received:
+    """A document written to storage but not yet committed there."""
+
+    pending: PendingWrite
+    size: int
+    sha256: str
+    content_type: str
+
+
+async def used_bytes(db: AsyncSession, onetoone_id: int) -> int:
+    total = (
+        await db.exec(
+            select(func.coalesce(func.sum(Document.size), 0)).where(
+                Document.onetoone_id == onetoone_id
+            )
+        )
+    ).one()
+    return int(total)
+
+
+async def receive(
+    data: AsyncIterator[bytes], storage: Storage, rules: UploadRules, used: int
+) -> Received:
+    """Write the file's data to storage, checking size, quota and type as it arrives.
+
+    On any refusal or failure (the client going away included) nothing is left in storage.
+    """
+    pending = storage.begin_write()
+    try:
+        return await _receive(data, pending, rules, used)
+    except BaseException:
+        pending.discard()
+        raise
+
+
+async def _receive(
+    data: AsyncIterator[bytes], pending: PendingWrite, rules: UploadRules, used: int
+) -> Received:
+    hasher = hashlib.sha256()
+    buffer = bytearray()
+    size = 0
+    content_type: str | None = None
+    text: TextCheck | None = None
+
+    async def flush() -> None:
+        block = bytes(buffer)
+        buffer.clear()
+        if text is not None and not text.feed(block):
+            raise not_accepted(rules.allowed_types)
+        await asyncio.to_thread(hasher.update, block)
+        await pending.write(block)
+
+    async for chunk in data:
+        size += len(chunk)
+        if size > rules.max_bytes:
+            raise rules.too_large()
+        if used + size > rules.quota_bytes:
+            raise rules.over_quota()
+        buffer += chunk
+        if content_type is None and len(buffer) >= SNIFF_BYTES:
+            content_type, text = _classify(bytes(buffer), rules)
+        if content_type is not None and len(buffer) >= _BLOCK:
+            await flush()
+    if size == 0:
+        raise UploadRefused(400, "the document is empty")
+    if content_type is None:
+        content_type, text = _classify(bytes(buffer), rules)
+    await flush()
+    if text is not None and not text.feed(b"", final=True):
+        raise not_accepted(rules.allowed_types)
+    return Received(pending, size, hasher.hexdigest(), content_type)
+
+
+def _classify(head: bytes, rules: UploadRules) -> tuple[str, TextCheck | None]:
+    content_type = sniff(head)
+    if content_type not in rules.allowed_types:
+        raise not_accepted(rules.allowed_types)
+    return content_type, TextCheck() if content_type == TEXT else None
+
+
+async def record(
+    db: AsyncSession,
+    onetoone_id: int,
+    actor: Actor,
+    name: str,
+    received: Received,
+    rules: UploadRules,
+) -> tuple[Document, Message]:
+    """Add the document, its message, its audit and stats rows, without committing.
+
+    The consultation's row is locked, so that concurrent uploads cannot together exceed the
+    quota and an upload cannot land in a consultation being ended.
+    """
+    if not await lock_active(db, onetoone_id, exclusive=True):
+        raise UploadRefused(401, "session not valid")
+    if await used_bytes(db, onetoone_id) + received.size > rules.quota_bytes:
+        raise rules.over_quota()
+    document = Document(
+        onetoone_id=onetoone_id,
+        session_id=actor.session_id,
+        name=name,
+        content_type=received.content_type,
+        size=received.size,
+        sha256=received.sha256,
+        storage_key=received.pending.key,
+    )
+    db.add(document)
+    await db.flush()
+    message = Message(
+        onetoone_id=onetoone_id,
+        session_id=actor.session_id,
+        kind="document",
+        body=name,
+        document_id=document.id,
+    )
+    db.add(message)
+    audit.record_by(db, "document.upload", onetoone_id, actor, document.id)
+    stats.record(db, "document_uploaded", onetoone_id, actor.session_id)
+    await onetoones.touch(db, onetoone_id)
+    await db.flush()
+    await db.refresh(document)
+    await db.refresh(message)
+    return document, message
+
+
+async def find(db: AsyncSession, document_id: int) -> Document | None:
+    return await db.get(Document, document_id)
+
+
+async def audit_download(db: AsyncSession, document: Document, actor: Actor) -> None:
+    audit.record_by(db, "document.download", document.onetoone_id, actor, document.id)
+    await db.commit()

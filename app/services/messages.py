@@ -1,0 +1,85 @@
+"""Chat messages of a consultation: posting text, and reading the history page by page.
+
+Text is stored exactly as sent and only ever returned inside JSON; nothing interprets it.
+"""
+
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.broker import Audience, Broker, Event
+from app.models import Document, Message, OneToOne
+from app.services import onetoones
+
+
+class MessageRefused(Exception):
+    def __init__(self, status: int, msg: str) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.msg = msg
+
+
+async def lock_active(db: AsyncSession, onetoone_id: int, exclusive: bool = False) -> bool:
+    """Lock the consultation's row if it is still active; False once it has been ended.
+
+    Ending a consultation updates that row, so a message or document added under this lock
+    is either removed by the end or refused because of it, never left behind.
+    """
+    statement = (
+        select(OneToOne.id)
+        .where(OneToOne.id == onetoone_id, OneToOne.status == "active")
+        .with_for_update(read=not exclusive)
+    )
+    return (await db.exec(statement)).first() is not None
+
+
+def check_text(text: str, max_chars: int) -> None:
+    if not text.strip():
+        raise MessageRefused(400, "the message is empty")
+    if len(text) > max_chars:
+        raise MessageRefused(413, f"the message is longer than {max_chars} characters")
+    if "\x00" in text:
+        raise MessageRefused(400, "the message contains a NUL character")
+
+
+def public(message: Message, document: Document | None) -> dict[str, Any]:
+    return {**message.public(), "document": document.public() if document else None}
+
+
+async def post_text(
+    db: AsyncSession, broker: Broker, onetoone_id: int, session_id: int, text: str, max_chars: int
+) -> dict[str, Any]:
+    """Store a text message, deliver it as ``newMessage`` to the other participants, return it."""
+    check_text(text, max_chars)
+    if not await lock_active(db, onetoone_id):
+        raise MessageRefused(401, "session not valid")
+    message = Message(onetoone_id=onetoone_id, session_id=session_id, kind="text", body=text)
+    db.add(message)
+    await onetoones.touch(db, onetoone_id)
+    await db.commit()
+    await db.refresh(message)
+    shown = public(message, None)
+    broker.publish(
+        onetoone_id, Event("newMessage", {"message": shown}), Audience.everyone_but(session_id)
+    )
+    return shown
+
+
+async def page(
+    db: AsyncSession, onetoone_id: int, before: int | None, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The ``limit`` newest messages older than id ``before``, oldest first; and whether
+    there are older ones still."""
+    statement = (
+        select(Message, Document)
+        .outerjoin(Document, Document.id == Message.document_id)
+        .where(Message.onetoone_id == onetoone_id)
+        .order_by(Message.id.desc())  # type: ignore[union-attr]
+        .limit(limit + 1)
+    )
+    if before is not None:
+        statement = statement.where(Message.id < before)
+    rows = (await db.exec(statement)).all()
+    more = len(rows) > limit
+    return [public(message, document) for message, document in reversed(rows[:limit])], more

@@ -1,0 +1,1 @@
+"""Benchmarks against a real server: run them with ``make bench``."""
