@@ -1,0 +1,44 @@
+"""GET /stats: the events counted per event and per day, for the clinic's operators."""
+
+from datetime import date
+from typing import Any
+
+from quart import Blueprint, request
+
+from app.auth import is_operator
+from app.errors import ApiError
+from app.services import stats
+from app.state import state
+
+bp = Blueprint("stats", __name__)
+
+
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
+
+
+def _day(name: str) -> date | None:
+    """The query argument ``name`` as a date, None when absent; 400 when it is not one."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise ApiError(400, f"{name} must be a date YYYY-MM-DD from 1970 on")
+    return day
+
+
+@bp.get("/stats")
+async def get_stats() -> dict[str, Any]:
+    if not is_operator(request.headers):
+        raise ApiError(401, "operator key required")
+    start, end = _day("from"), _day("to")
+    default_start, default_end = stats.default_range(end)
+    start, end = start or max(default_start, FIRST_DAY), end or default_end
+    if start > end:
+        raise ApiError(400, "from must not be after to")
+    async with state().db() as db:
+        counts = await stats.counts(db, start, end)
+    return counts.public()
