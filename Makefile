@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export HOCOVISIO_CACHE_DIR ?= /var/cache/hocovisio
 WORKER_STAMP := $(HOCOVISIO_CACHE_DIR)/worker-path
 
-.PHONY: setup system venv worker fbs run test lint clean
+.PHONY: setup system venv worker fbs run test lint bench clean
 
 setup: system venv worker fbs
 
@@ -40,6 +40,12 @@ lint: venv
 
 test: setup lint
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/pytest -q
+
+bench: setup
+	for script in bench/[!_]*.py; do \
+		MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} \
+		$(BIN)/python -m bench.$$(basename $$script .py) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) sfu_control/_fbs

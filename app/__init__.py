@@ -6,11 +6,14 @@ from quart_schema import QuartSchema
 from app.broker import Broker
 from app.db import create_engine, session_factory
 from app.errors import register_error_handlers
-from app.routes import medical_info, onetoone, session, settings
+from app.media.rooms import MediaRooms
+from app.monitor_task import MonitorTask
+from app.routes import documents, medical_info, messages, onetoone, session, settings, stats
 from app.settings import Settings
 from app.state import AppState
 from app.storage import LocalStorage
-from app.ws import hub, presence  # noqa: F401  (presence registers its socket requests)
+from app.streaming import StreamingHTTPConnection, StreamingRequest
+from app.ws import chat, hub, media, presence  # noqa: F401  (they register socket requests)
 
 
 def create_app(config: Settings | None = None) -> Quart:
@@ -18,6 +21,8 @@ def create_app(config: Settings | None = None) -> Quart:
     if config.database_url is None:
         raise ValueError("DATABASE_URL is not set")
     app = Quart(__name__)
+    app.request_class = StreamingRequest
+    app.asgi_http_class = StreamingHTTPConnection
     app.config["MAX_CONTENT_LENGTH"] = config.max_json_body_bytes
     QuartSchema(
         app,
@@ -28,20 +33,35 @@ def create_app(config: Settings | None = None) -> Quart:
         scalar_ui_path=None,
     )
     register_error_handlers(app)
-    for blueprint in (settings.bp, onetoone.bp, session.bp, medical_info.bp, hub.bp):
+    for blueprint in (settings.bp, onetoone.bp, session.bp, medical_info.bp, hub.bp, stats.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (documents.bp, messages.bp):
         app.register_blueprint(blueprint)
 
     engine = create_engine(config.database_url)
+    broker = Broker()
+    rooms = MediaRooms(config, broker)
     app.extensions["hocovisio"] = AppState(
         settings=config,
         engine=engine,
         db=session_factory(engine),
-        broker=Broker(),
+        broker=broker,
         storage=LocalStorage(config.data_dir / "documents"),
+        media=rooms,
     )
 
+    # Registered first, so that it stops before the SFU and the database engine do.
+    monitor_task = MonitorTask(app.extensions["hocovisio"])
+    app.before_serving(monitor_task.start)
+    app.after_serving(monitor_task.stop)
+
+    @app.before_serving
+    async def start_sfu() -> None:
+        await rooms.start()
+
     @app.after_serving
-    async def dispose_engine() -> None:
+    async def stop() -> None:
+        await rooms.close()
         await engine.dispose()
 
     return app

@@ -121,5 +121,9 @@ class Broker:
         """The validated sessions with an open socket, and their roles."""
         return {s.session_id: s.role for s in self._members(onetoone_id) if not s.pending}
 
+    def consultations(self) -> list[int]:
+        """The consultations with at least one open socket here."""
+        return list(self._subscriptions)
+
     def _members(self, onetoone_id: int) -> Iterable[Subscription]:
         return list(self._subscriptions.get(onetoone_id, ()))

@@ -1,4 +1,5 @@
-"""The ``hocovisio`` command: ``run`` serves the product, ``migrate`` updates the schema."""
+"""The ``hocovisio`` command: ``run`` serves the product, ``migrate`` updates the schema,
+``monitor`` ends or deletes consultations on demand, ``stats`` counts the events."""
 
 import argparse
 import asyncio
@@ -9,6 +10,7 @@ import sys
 
 from pydantic import SecretStr, ValidationError
 
+from app import cli_monitor
 from app.settings import Settings
 
 log = logging.getLogger("hocovisio")
@@ -70,12 +72,16 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="serve the API, the WebSocket and the SFU")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    cli_monitor.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = Settings()
     except ValidationError as error:
         sys.exit(f"invalid settings:\n{error}")
+    if hasattr(args, "handler"):
+        args.handler(settings, args)
+        return
     {"run": _run, "migrate": _migrate}[args.command](settings)
 
 

@@ -1,4 +1,4 @@
-"""What the running service holds: settings, database, broker, storage."""
+"""What the running service holds: settings, database, broker, storage, SFU."""
 
 from dataclasses import dataclass
 
@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.broker import Broker
+from app.media.rooms import MediaRooms
 from app.settings import Settings
-from app.storage import LocalStorage
+from app.storage import Storage
 
 
 @dataclass
@@ -17,7 +18,8 @@ class AppState:
     engine: AsyncEngine
     db: async_sessionmaker[AsyncSession]
     broker: Broker
-    storage: LocalStorage
+    storage: Storage
+    media: MediaRooms
 
 
 def state() -> AppState:

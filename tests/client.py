@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,8 @@ class Socket:
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _reader: asyncio.Task[None] | None = None
+    on_request: Callable[[str, dict[str, Any]], Awaitable[Any]] | None = None
+    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     def start(self) -> None:
         self._reader = asyncio.create_task(self._read())
@@ -55,7 +58,22 @@ class Socket:
                     self.notifications.append(frame)
             elif frame.get("notification"):
                 self.notifications.append(frame)
+            elif frame.get("request"):
+                task = asyncio.create_task(self._answer(frame))
+                self._handlers.add(task)
+                task.add_done_callback(self._handlers.discard)
             self._arrived.set()
+
+    async def _answer(self, frame: dict[str, Any]) -> None:
+        """Answer a server request (``newConsumer``) with the registered handler."""
+        try:
+            if self.on_request is None:
+                raise RuntimeError("no handler for server requests")
+            data = await self.on_request(frame["method"], frame["data"])
+            answer = {"response": True, "id": frame["id"], "ok": True, "data": data or {}}
+        except Exception as error:
+            answer = {"response": True, "id": frame["id"], "ok": False, "errorReason": str(error)}
+        await self.connection.send(json.dumps(answer))
 
     async def request(self, method: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         frame_id = next(self._ids)

@@ -21,6 +21,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_port_range(count: int) -> int:
+    """The first of ``count`` consecutive ports free for both UDP and TCP on loopback."""
+    for _ in range(100):
+        base = free_port()
+        probes = [
+            socket.socket(socket.AF_INET, kind)
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM)
+            for _ in range(count)
+        ]
+        try:
+            for index, probe in enumerate(probes):
+                probe.bind(("127.0.0.1", base + index % count))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError("no free port range")
+
+
+SFU_WORKERS = 2
+
+
 @contextmanager
 def postgres() -> Iterator[str]:
     """``DATABASE_URL`` when the caller gives one, else a throw-away embedded server."""
@@ -63,6 +87,9 @@ def hocovisio(
         "HOCOVISIO_PORT": str(port),
         "HOCOVISIO_DATA_DIR": str(data_dir),
         "HOCOVISIO_OPERATOR_KEY": "test-operator-key-" + os.urandom(8).hex(),
+        "HOCOVISIO_SFU_WORKERS": str(SFU_WORKERS),
+        "HOCOVISIO_SFU_RTC_PORT": str(free_port_range(SFU_WORKERS)),
+        "HOCOVISIO_SFU_ROOM_EMPTY_TIMEOUT": "2",
         **(extra_env or {}),
     }
     data_dir.mkdir(parents=True, exist_ok=True)

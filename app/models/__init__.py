@@ -1,5 +1,6 @@
 """The data model. The schema itself comes only from the Alembic migrations."""
 
+from .audit import Audit
 from .device import Device
 from .document import Document
 from .medical_info import MedicalInfo
@@ -10,6 +11,7 @@ from .stats import Stats
 
 __all__ = [
     "ROLES",
+    "Audit",
     "Device",
     "Document",
     "MedicalInfo",

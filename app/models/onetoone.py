@@ -14,6 +14,8 @@ class OneToOne(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'killed')", name="ck_onetoone_status"),
         Index("ix_onetoone_status_created_at", "status", "created_at"),
+        Index("ix_onetoone_status_last_activity_at", "status", "last_activity_at"),
+        Index("ix_onetoone_status_killed_at", "status", "killed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -22,6 +24,9 @@ class OneToOne(SQLModel, table=True):
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
     killed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    # Touched when a link is opened, the form changes or a socket connects or leaves; the
+    # monitor kills consultations idle for too long.
+    last_activity_at: datetime | None = Field(default=None, sa_column=created_at_column())
 
     def public(self) -> dict[str, Any]:
         return {

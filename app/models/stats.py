@@ -11,7 +11,10 @@ from ._base import created_at_column, jsonb_column
 
 class Stats(SQLModel, table=True):
     __tablename__ = "stats"
-    __table_args__ = (Index("ix_stats_event_created_at", "event", "created_at"),)
+    __table_args__ = (
+        Index("ix_stats_event_created_at", "event", "created_at"),
+        Index("ix_stats_created_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event: str = Field(max_length=32)

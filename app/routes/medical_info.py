@@ -9,6 +9,7 @@ from app.auth import participant_required
 from app.broker import Audience, Event
 from app.schemas import InfosRequest
 from app.services import medical_info
+from app.services.audit import Actor
 from app.services.sessions import Caller
 from app.state import state
 
@@ -21,12 +22,24 @@ async def data_not_valid(_: RequestSchemaValidationError) -> tuple[dict[str, str
     return {"msg": "data not valid"}, 401
 
 
+def _actor(caller: Caller) -> Actor:
+    return Actor(caller.session.role, caller.session_id)
+
+
+@bp.get("/session/infos")
+@participant_required()
+async def read_infos(caller: Caller) -> dict[str, Any]:
+    async with state().db() as db:
+        form = await medical_info.read(db, caller.onetoone_id, _actor(caller))
+    return {"id": form.id, "data": form.data}
+
+
 @bp.post("/session/infos")
 @validate_request(InfosRequest)
 @participant_required()
 async def update_infos(data: InfosRequest, caller: Caller) -> dict[str, Any]:
     async with state().db() as db:
-        form_id = await medical_info.merge(db, caller.onetoone_id, data.data)
+        form_id = await medical_info.merge(db, caller.onetoone_id, data.data, _actor(caller))
     state().broker.publish(
         caller.onetoone_id,
         Event(

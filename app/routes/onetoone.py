@@ -5,9 +5,10 @@ from typing import Any
 from quart import Blueprint, request
 
 from app.auth import is_operator, optional_caller
-from app.broker import Event
 from app.errors import ApiError
 from app.services import onetoones
+from app.services.audit import OPERATOR, Actor
+from app.services.onetoones import Live
 from app.state import state
 
 bp = Blueprint("onetoone", __name__)
@@ -40,7 +41,8 @@ async def kill_onetoone(token: str) -> dict[str, Any]:
         if onetoone is None:
             raise ApiError(404, "consultation not found")
         if onetoone.status == "active":
-            await onetoones.kill(db, onetoone, state().storage)
             assert onetoone.id is not None
-            state().broker.end(onetoone.id, Event("consultationEnded", {"reason": "killed"}))
+            actor = Actor(OPERATOR) if caller is None else Actor("medecin", caller.session_id)
+            live = Live(state().broker, state().media)
+            await onetoones.end(db, onetoone.id, "killed", actor, state().storage, live)
     return {}

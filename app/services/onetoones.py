@@ -1,15 +1,20 @@
-"""Creating and ending consultations."""
+"""Creating, ending and deleting consultations."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.broker import Broker, Event
 from app.models import ROLES, Document, MedicalInfo, Message, OneToOne, Session
-from app.services import stats
+from app.services import audit, stats
+from app.services.audit import Actor
 from app.services.tokens import new_token, same_secret
-from app.storage import LocalStorage
+from app.storage import Storage
 
 
 async def create(db: AsyncSession) -> tuple[OneToOne, list[Session]]:
@@ -35,17 +40,126 @@ async def find(db: AsyncSession, token: str) -> OneToOne | None:
     return onetoone
 
 
-async def kill(db: AsyncSession, onetoone: OneToOne, storage: LocalStorage) -> None:
-    """Mark the consultation killed and remove its messages, documents and their files."""
-    keys = (
-        await db.exec(select(Document.storage_key).where(Document.onetoone_id == onetoone.id))
-    ).all()
-    await db.exec(delete(Message).where(Message.onetoone_id == onetoone.id))
-    await db.exec(delete(Document).where(Document.onetoone_id == onetoone.id))
-    onetoone.status = "killed"
-    onetoone.killed_at = datetime.now(UTC)
-    db.add(onetoone)
-    stats.record(db, "killed", onetoone.id)
-    await db.commit()
+def _remove_files(storage: Storage, keys: Sequence[str]) -> None:
+    """After the commit: a crash in between leaves an orphan file, never a dangling row."""
     for key in keys:
         storage.delete(key)
+
+
+async def touch(db: AsyncSession, onetoone_id: int) -> None:
+    """Note activity on an active consultation (the monitor kills idle ones). The caller commits."""
+    await db.exec(
+        update(OneToOne)
+        .where(OneToOne.id == onetoone_id, OneToOne.status == "active")
+        .values(last_activity_at=func.now())
+    )
+
+
+async def kill(
+    db: AsyncSession,
+    onetoone_id: int,
+    storage: Storage,
+    reason: str,
+    actor: Actor,
+    now: datetime | None = None,
+) -> bool:
+    """Mark the consultation killed and remove its messages, documents and their files.
+
+    One conditional UPDATE decides: of two callers racing (two monitors, a monitor and
+    ``DELETE /onetoone``) only one kills, so ``killed`` is counted once. False when the
+    consultation was not active.
+    """
+    killed = (
+        await db.exec(
+            update(OneToOne)
+            .where(OneToOne.id == onetoone_id, OneToOne.status == "active")
+            .values(status="killed", killed_at=now or datetime.now(UTC))
+            .returning(OneToOne.id)
+        )
+    ).first()
+    if killed is None:
+        await db.rollback()
+        return False
+    documents = (
+        await db.exec(
+            select(Document.id, Document.storage_key).where(Document.onetoone_id == onetoone_id)
+        )
+    ).all()
+    await db.exec(delete(Message).where(Message.onetoone_id == onetoone_id))
+    await db.exec(delete(Document).where(Document.onetoone_id == onetoone_id))
+    for document_id, _ in documents:
+        audit.record_by(db, "document.delete", onetoone_id, actor, document_id)
+    stats.record(db, "killed", onetoone_id, detail={"reason": reason})
+    await db.commit()
+    _remove_files(storage, [key for _, key in documents])
+    return True
+
+
+class RoomCloser(Protocol):
+    def close_room(self, onetoone_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Live:
+    """A serving instance's side of its consultations: the sockets and the media rooms."""
+
+    broker: Broker
+    rooms: RoomCloser
+
+    def close(self, onetoone_id: int, reason: str) -> None:
+        """Tell every socket the consultation ended, close them, and close the media room."""
+        self.broker.end(onetoone_id, Event("consultationEnded", {"reason": reason}))
+        self.rooms.close_room(onetoone_id)
+
+
+async def end(
+    db: AsyncSession,
+    onetoone_id: int,
+    reason: str,
+    actor: Actor,
+    storage: Storage,
+    live: Live | None,
+    now: datetime | None = None,
+) -> bool:
+    """Kill the consultation and close its sockets and media room: the one way to end one.
+
+    ``DELETE /onetoone``, the monitor and the command line all come here. ``live`` is None
+    outside a serving instance (the command line); the serving instances then close the
+    consultation's sockets on their next monitor run (``app.services.monitor.refresh_live``).
+    """
+    if not await kill(db, onetoone_id, storage, reason, actor, now):
+        return False
+    if live is not None:
+        live.close(onetoone_id, reason)
+    return True
+
+
+async def delete_killed(db: AsyncSession, onetoone_id: int, storage: Storage, actor: Actor) -> bool:
+    """Delete a killed consultation with its sessions, form, messages, documents and files.
+
+    The foreign keys cascade from ``onetoone``; stats and audit rows stay. False when the
+    consultation is not killed (active, or already deleted).
+    """
+    locked = (
+        await db.exec(
+            select(OneToOne.id)
+            .where(OneToOne.id == onetoone_id, OneToOne.status == "killed")
+            .with_for_update()
+        )
+    ).first()
+    if locked is None:
+        await db.rollback()
+        return False
+    documents = (
+        await db.exec(
+            select(Document.id, Document.storage_key).where(Document.onetoone_id == onetoone_id)
+        )
+    ).all()
+    await db.exec(delete(OneToOne).where(OneToOne.id == onetoone_id))
+    audit.record_by(db, "form.delete", onetoone_id, actor)
+    for document_id, _ in documents:
+        audit.record_by(db, "document.delete", onetoone_id, actor, document_id)
+    stats.record(db, "deleted", onetoone_id)
+    await db.commit()
+    _remove_files(storage, [key for _, key in documents])
+    return True

@@ -7,7 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import OneToOne, Session, SessionCredential
-from app.services import stats
+from app.services import onetoones, stats
 from app.services.tokens import credential_hash, new_token, same_secret
 
 
@@ -117,6 +117,7 @@ async def open_link(
         await db.flush()
         result = OpenResult(pending, onetoone, Opening.PENDING, await _log_in(db, pending))
     stats.record(db, result.opening.value, onetoone.id, result.session.id)
+    await onetoones.touch(db, onetoone.id)
     await db.commit()
     await db.refresh(result.session)
     return result

@@ -7,12 +7,12 @@ server request (``newConsumer``) never blocks the reading of that answer.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from quart import Blueprint, abort, websocket
 
 from app.auth import credential_from
 from app.broker import Audience, Event, Subscription
+from app.services import onetoones
 from app.services.sessions import authenticate
 from app.state import state
 from app.ws import protoo
@@ -26,15 +26,14 @@ bp = Blueprint("ws", __name__)
 CLOSE_ENDED = 4000
 CLOSE_OVERFLOW = 4001
 
-PeerHook = Callable[[Peer], Awaitable[None]]
-on_peer_closed: list[PeerHook] = []
-"""Called after a socket closes, e.g. so that the SFU closes the peer's transports."""
-
 
 @bp.websocket("/ws")
 async def participant_socket() -> None:
     async with state().db() as db:
         caller = await authenticate(db, credential_from(websocket.headers, websocket.cookies))
+        if caller is not None:
+            await onetoones.touch(db, caller.onetoone_id)
+            await db.commit()
     if caller is None:
         abort(401, "session not valid")
     protocols = websocket.requested_subprotocols
@@ -63,8 +62,10 @@ async def participant_socket() -> None:
                 Event("peerLeft", {"peerId": peer.session_id}),
                 Audience.everyone_but(peer.session_id),
             )
-        for hook in on_peer_closed:
-            await hook(peer)
+        state().media.leave(peer)
+        async with state().db() as db:
+            await onetoones.touch(db, peer.onetoone_id)
+            await db.commit()
 
 
 def _announce_joined(peer: Peer) -> None:

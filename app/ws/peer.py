@@ -1,6 +1,7 @@
 """A participant's open socket, as the request handlers see it."""
 
 import asyncio
+import contextlib
 import itertools
 import secrets
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,7 @@ class Peer:
         self.pending = pending
         self._requests: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count(secrets.randbelow(1_000_000) + 1)
+        self._background: set[asyncio.Task[None]] = set()
 
     async def send(self, text: str) -> None:
         async with self._send_lock:
@@ -39,6 +41,16 @@ class Peer:
 
     async def notify(self, method: str, data: Any) -> None:
         await self.send(protoo.notification(method, data))
+
+    def notify_soon(self, method: str, data: Any) -> None:
+        """Notify from synchronous code (SFU event callbacks); a closed socket is ignored."""
+        task = asyncio.get_running_loop().create_task(self._notify_quietly(method, data))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _notify_quietly(self, method: str, data: Any) -> None:
+        with contextlib.suppress(Exception):
+            await self.notify(method, data)
 
     async def request(self, method: str, data: Any, timeout: float = SERVER_REQUEST_TIMEOUT) -> Any:
         """Send a request to the client (e.g. ``newConsumer``) and wait for its answer."""
