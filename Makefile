@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 export HOCOVISIO_CACHE_DIR ?= /var/cache/hocovisio
 WORKER_STAMP := $(HOCOVISIO_CACHE_DIR)/worker-path
 
-.PHONY: setup system venv worker fbs run test lint bench clean
+.PHONY: setup system venv worker fbs web run test lint bench clean
 
-setup: system venv worker fbs
+setup: system venv worker fbs web
 
 system:
 	bash scripts/setup-system.sh
@@ -25,23 +25,36 @@ $(VENV)/.installed: pyproject.toml
 # The worker build takes minutes; worker/build.sh caches it outside the checkout.
 worker: system
 	mkdir -p $(HOCOVISIO_CACHE_DIR)
-	bash worker/build.sh | tail -n 1 > $(WORKER_STAMP).tmp
-	mv $(WORKER_STAMP).tmp $(WORKER_STAMP)
+	bash worker/build.sh > $(WORKER_STAMP).tmp
+	tail -n 1 $(WORKER_STAMP).tmp > $(WORKER_STAMP) && rm $(WORKER_STAMP).tmp
 
 fbs: system
-	bash scripts/gen_fbs.sh "$$(bash worker/fetch-source.sh | tail -n 1)" sfu_control/_fbs
+	src=$$(bash worker/fetch-source.sh) && bash scripts/gen_fbs.sh "$$src" sfu_control/_fbs
+
+# The browser client (web/): npm ci when the lock changes, the esbuild bundle when a source does.
+web: web/dist/.built
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/.built: web/node_modules/.installed web/build.mjs $(shell find web/src -type f)
+	cd web && npm run build
+	touch $@
 
 run: setup
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/hocovisio run
 
 lint: venv
-	$(BIN)/ruff check app sfu_control tests migrations
-	$(BIN)/ruff format --check app sfu_control tests migrations
+	$(BIN)/ruff check app sfu_control tests migrations bench
+	$(BIN)/ruff format --check app sfu_control tests migrations bench
 
 test: setup lint
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/pytest -q
 
+# bench/node holds mediasoup's Node library, the control-plane benchmark's reference peer only.
 bench: setup
+	cd bench/node && npm ci --ignore-scripts --no-audit --no-fund
 	for script in bench/[!_]*.py; do \
 		MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} \
 		$(BIN)/python -m bench.$$(basename $$script .py) || exit 1; \

@@ -3,9 +3,12 @@
 set -euo pipefail
 packages=(
   # building the mediasoup worker (worker/build.sh)
-  build-essential pkg-config ninja-build python3-venv
-  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev
-  flatbuffers-compiler
+  build-essential pkg-config ninja-build python3-venv dpkg-dev perl util-linux binutils patch
+  libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
+  # end-to-end tests of the browser client (tests/e2e)
+  chromium
+  # the fake USB bus of the device tests (tests/devices)
+  umockdev gir1.2-umockdev-1.0 libumockdev0
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -1,0 +1,1 @@
+/* Intentionally empty: source of a placeholder static library. */
