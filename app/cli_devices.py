@@ -1,0 +1,153 @@
+"""``hocovisio devices list|add|remove`` (the catalogue) and ``hocovisio station``.
+
+The station agent runs on the consultation station, on the patient's side; it needs the
+``station`` extra (aiortc, pymediasoup, websockets, httpx) and pyudev.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.cli_monitor import _with_db
+from app.devices import catalogue
+from app.devices.catalogue import MEDIA_KINDS, CatalogueError
+from app.settings import Settings
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``devices`` and ``station`` to the ``hocovisio`` subcommands."""
+    devices = commands.add_parser("devices", help="the catalogue of USB medical devices")
+    actions = devices.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="list the catalogue")
+    listing.add_argument("--json", action="store_true", help="print JSON, as GET /devices")
+    listing.set_defaults(handler=_list)
+    adding = actions.add_parser("add", help="add a device model by its USB vendor/product id")
+    adding.add_argument("--name", required=True)
+    adding.add_argument("--kind", required=True, help="e.g. otoscope, stethoscope")
+    adding.add_argument("--vendor-id", required=True, help="4 hex digits, e.g. 0c45")
+    adding.add_argument("--product-id", required=True, help="4 hex digits")
+    adding.add_argument("--media-kind", required=True, choices=MEDIA_KINDS)
+    adding.add_argument("--disabled", action="store_true", help="add it disabled")
+    adding.set_defaults(handler=_add)
+    removing = actions.add_parser("remove", help="remove a device model from the catalogue")
+    removing.add_argument("id", type=int)
+    removing.set_defaults(handler=_remove)
+
+    station = commands.add_parser(
+        "station", help="run a consultation station: report USB devices, send their media"
+    )
+    station.add_argument("--server", required=True, help="the service's URL, http://host:port")
+    who = station.add_mutually_exclusive_group(required=True)
+    who.add_argument("--link", help="a participant link /session/<onetoone>/<session>")
+    who.add_argument("--credential", help="a participant credential")
+    station.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="VENDOR:PRODUCT=PATH",
+        help="play a media file instead of that device's node (demonstrations, tests)",
+    )
+    station.set_defaults(handler=_station)
+
+
+def _catalogue_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """Run ``work(db)``; a refused change ends the command with its reason."""
+    failure: list[str] = []
+
+    async def guarded(db: AsyncSession) -> None:
+        try:
+            await work(db)
+        except CatalogueError as error:
+            failure.append(error.msg)
+
+    _with_db(settings, guarded)
+    if failure:
+        sys.exit(f"error: {failure[0]}")
+
+
+def _line(device: dict[str, Any]) -> str:
+    state = "enabled" if device["enabled"] else "disabled"
+    return (
+        f"{device['id']:>4}  {device['vendor_id']}:{device['product_id']}  "
+        f"{device['media_kind']:<5}  {device['kind']:<18}  {state:<8}  {device['name']}"
+    )
+
+
+def _list(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: AsyncSession) -> None:
+        devices = [device.public() for device in await catalogue.all_devices(db)]
+        if args.json:
+            print(json.dumps({"devices": devices}, indent=2))
+            return
+        for device in devices:
+            print(_line(device))
+
+    _catalogue_work(settings, work)
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: AsyncSession) -> None:
+        new = catalogue.validated(
+            args.name,
+            args.kind,
+            args.vendor_id,
+            args.product_id,
+            args.media_kind,
+            not args.disabled,
+        )
+        device = await catalogue.add(db, new)
+        print(f"added {_line(device.public()).strip()}")
+
+    _catalogue_work(settings, work)
+
+
+def _remove(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(db: AsyncSession) -> None:
+        device = await catalogue.remove(db, args.id)
+        print(f"removed {_line(device.public()).strip()}")
+
+    _catalogue_work(settings, work)
+
+
+def _files(values: list[str]) -> dict[str, str]:
+    files = {}
+    for value in values:
+        ids, separator, path = value.partition("=")
+        vendor_id, _, product_id = ids.partition(":")
+        try:
+            key = (
+                f"{catalogue.usb_id(vendor_id, 'vendor')}:{catalogue.usb_id(product_id, 'product')}"
+            )
+        except CatalogueError:
+            key = ""
+        if not separator or not path or not key:
+            sys.exit("error: --file must be VENDOR:PRODUCT=PATH, like 1209:0001=otoscope.mp4")
+        files[key] = path
+    return files
+
+
+def _station(settings: Settings, args: argparse.Namespace) -> None:
+    from app.devices.agent import StationConfig, StationError, run_station
+
+    config = StationConfig(args.server.rstrip("/"), args.link, args.credential, _files(args.file))
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await run_station(config)
+
+    try:
+        asyncio.run(main())
+    except StationError as error:
+        sys.exit(f"error: {error}")

@@ -1,0 +1,1 @@
+"""USB medical devices: the catalogue, who has what plugged in, and the consultation station."""

@@ -1,0 +1,64 @@
+"""What is plugged into each consultation's stations right now, in this process's memory.
+
+Entries belong to the station's socket (its session): they are forgotten when the station
+reports the unplugging, and ignored as soon as that session has no open socket any more.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from quart import current_app
+
+
+@dataclass(frozen=True)
+class Connected:
+    device: dict[str, Any]
+    node: str | None
+    peer_id: int
+
+    def public(self) -> dict[str, Any]:
+        return {"device": self.device, "node": self.node, "peerId": self.peer_id}
+
+
+class DeviceRegistry:
+    def __init__(self) -> None:
+        self._by_onetoone: dict[int, dict[tuple[int, int, str | None], Connected]] = {}
+
+    def connect(self, onetoone_id: int, entry: Connected) -> bool:
+        """Add ``entry``; False when the same station already reported it."""
+        entries = self._by_onetoone.setdefault(onetoone_id, {})
+        key = (entry.peer_id, entry.device["id"], entry.node)
+        if key in entries:
+            return False
+        entries[key] = entry
+        return True
+
+    def disconnect(
+        self, onetoone_id: int, peer_id: int, device_id: int, node: str | None
+    ) -> Connected | None:
+        entries = self._by_onetoone.get(onetoone_id, {})
+        entry = entries.pop((peer_id, device_id, node), None)
+        if not entries:
+            self._by_onetoone.pop(onetoone_id, None)
+        return entry
+
+    def drop_station(self, onetoone_id: int, peer_id: int) -> list[Connected]:
+        """Forget, and return, everything the station ``peer_id`` had reported."""
+        entries = self._by_onetoone.get(onetoone_id, {})
+        gone = [entries.pop(key) for key in [k for k, e in entries.items() if e.peer_id == peer_id]]
+        if not entries:
+            self._by_onetoone.pop(onetoone_id, None)
+        return gone
+
+    def connected(self, onetoone_id: int, online: set[int]) -> list[Connected]:
+        """The entries of stations still ``online``; the others are dropped."""
+        entries = self._by_onetoone.get(onetoone_id, {})
+        for key in [key for key, entry in entries.items() if entry.peer_id not in online]:
+            del entries[key]
+        if not entries:
+            self._by_onetoone.pop(onetoone_id, None)
+        return list(entries.values())
+
+
+def registry() -> DeviceRegistry:
+    return current_app.extensions.setdefault("hocovisio.devices", DeviceRegistry())

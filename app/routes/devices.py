@@ -1,0 +1,84 @@
+"""The device catalogue for integrators (operator key), and what is plugged in now."""
+
+from typing import Any
+
+from quart import Blueprint, request
+
+from app.auth import is_operator, participant_required
+from app.devices import catalogue
+from app.devices.catalogue import CatalogueError
+from app.devices.registry import registry
+from app.errors import ApiError
+from app.services.sessions import Caller
+from app.state import state
+
+bp = Blueprint("devices", __name__)
+
+
+def _operator_required() -> None:
+    if not is_operator(request.headers):
+        raise ApiError(401, "operator key required")
+
+
+async def _body() -> dict[str, Any]:
+    body = await request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+@bp.errorhandler(CatalogueError)
+async def catalogue_error(error: CatalogueError) -> tuple[dict[str, str], int]:
+    return {"msg": error.msg}, error.status
+
+
+@bp.get("/devices")
+async def list_devices() -> dict[str, Any]:
+    _operator_required()
+    async with state().db() as db:
+        devices = await catalogue.all_devices(db)
+    return {"devices": [device.public() for device in devices]}
+
+
+@bp.post("/devices")
+async def add_device() -> tuple[dict[str, Any], int]:
+    _operator_required()
+    body = await _body()
+    new = catalogue.validated(
+        body.get("name"),
+        body.get("kind"),
+        body.get("vendor_id"),
+        body.get("product_id"),
+        body.get("media_kind"),
+        body.get("enabled", True),
+    )
+    async with state().db() as db:
+        device = await catalogue.add(db, new)
+    return {"device": device.public()}, 201
+
+
+@bp.patch("/devices/<int:device_id>")
+async def enable_device(device_id: int) -> dict[str, Any]:
+    _operator_required()
+    enabled = (await _body()).get("enabled")
+    if not isinstance(enabled, bool):
+        raise ApiError(400, "enabled must be true or false")
+    async with state().db() as db:
+        device = await catalogue.set_enabled(db, device_id, enabled)
+    return {"device": device.public()}
+
+
+@bp.delete("/devices/<int:device_id>")
+async def remove_device(device_id: int) -> dict[str, Any]:
+    _operator_required()
+    async with state().db() as db:
+        device = await catalogue.remove(db, device_id)
+    return {"device": device.public()}
+
+
+@bp.get("/devices/connected")
+@participant_required()
+async def connected_devices(caller: Caller) -> dict[str, Any]:
+    online = set(state().broker.online_sessions(caller.onetoone_id))
+    entries = registry().connected(caller.onetoone_id, online)
+    return {"devices": [entry.public() for entry in entries]}
