@@ -1,0 +1,80 @@
+"""Headless Debian Chromium, driven by Playwright, with a fake camera and microphone."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.server import RunningServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+# Fake media devices that need no permission prompt, and no outbound traffic: the machine's
+# network is closed, and Chromium's background services would keep knocking on it.
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: run `make setup` (scripts/setup-system.sh)")
+    if not (WEB_DIST / "index.html").exists():
+        pytest.fail("the web client is not built: run `make web`")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Screenshots of the pages, kept for a look after the run (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+class Browsers:
+    """Browser contexts (separate cookie jars, i.e. separate people) and their page errors."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[BrowserContext] = []
+        self.errors: list[str] = []
+
+    async def page(self, path: str) -> Page:
+        context = await self.browser.new_context(
+            base_url=self.base_url, viewport={"width": 1280, "height": 800}
+        )
+        self.contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        await page.goto(path)
+        return page
+
+    async def close(self) -> None:
+        for context in self.contexts:
+            await context.close()
+
+
+@pytest.fixture
+async def people(browser: Browser, server: RunningServer) -> AsyncIterator[Browsers]:
+    made = Browsers(browser, server.base_url)
+    yield made
+    await made.close()
+    assert made.errors == [], made.errors

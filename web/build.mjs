@@ -1,0 +1,17 @@
+// Bundle the client into dist/: one script (with mediasoup-client), the page and its style.
+import { build } from 'esbuild';
+import { copyFile, mkdir } from 'node:fs/promises';
+
+await mkdir('dist/assets', { recursive: true });
+await build({
+  entryPoints: ['src/main.js'],
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  minify: true,
+  sourcemap: true,
+  outfile: 'dist/assets/app.js',
+  logLevel: 'warning',
+});
+await copyFile('src/index.html', 'dist/index.html');
+await copyFile('src/style.css', 'dist/assets/style.css');

@@ -1,0 +1,129 @@
+// The media of one participant through the SFU, with mediasoup-client: one sending and one
+// receiving WebRTC transport, a producer per local track, a consumer per remote track.
+
+import { Device } from 'mediasoup-client';
+
+export class MediaSession {
+  // `events`: onConsumer(consumer, info), onConsumerClosed(consumerId),
+  // onConsumerPaused(consumerId, paused).
+  constructor(socket, events) {
+    this.socket = socket;
+    this.events = events;
+    this.consumers = new Map();
+    this.producers = new Map();
+    this.closed = false;
+  }
+
+  // Join the consultation's room and send `stream`'s tracks, those of the kinds in `muted`
+  // paused; returns the peers already there.
+  async start(stream, muted = new Set()) {
+    const routerRtpCapabilities = await this.socket.request('getRouterRtpCapabilities');
+    this.device = new Device();
+    await this.device.load({ routerRtpCapabilities });
+    this.sendTransport = await this.createTransport('send');
+    this.recvTransport = await this.createTransport('recv');
+    const { peers } = await this.socket.request('join', {
+      rtpCapabilities: this.device.rtpCapabilities,
+    });
+    for (const track of stream ? stream.getTracks() : []) {
+      if (!this.device.canProduce(track.kind)) continue;
+      const producer = await this.sendTransport.produce({
+        track,
+        stopTracks: false,
+        appData: { source: track.kind === 'audio' ? 'mic' : 'webcam' },
+      });
+      this.producers.set(track.kind, producer);
+      if (muted.has(track.kind)) await this.toggle(track.kind);
+    }
+    return peers;
+  }
+
+  async createTransport(direction) {
+    const info = await this.socket.request('createWebRtcTransport', {
+      producing: direction === 'send',
+      consuming: direction === 'recv',
+    });
+    const options = {
+      id: info.id,
+      iceParameters: info.iceParameters,
+      iceCandidates: info.iceCandidates,
+      dtlsParameters: info.dtlsParameters,
+      sctpParameters: info.sctpParameters || undefined,
+    };
+    const transport = direction === 'send'
+      ? this.device.createSendTransport(options)
+      : this.device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.socket
+        .request('connectWebRtcTransport', { transportId: transport.id, dtlsParameters })
+        .then(callback, errback);
+    });
+    transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      this.socket
+        .request('produce', { transportId: transport.id, kind, rtpParameters, appData })
+        .then(({ id }) => callback({ id }), errback);
+    });
+    return transport;
+  }
+
+  // The server's `newConsumer` request: accept the stream, then answer.
+  async consume(info) {
+    if (this.closed || !this.recvTransport) throw new Error('not receiving');
+    const consumer = await this.recvTransport.consume({
+      id: info.id,
+      producerId: info.producerId,
+      kind: info.kind,
+      rtpParameters: info.rtpParameters,
+      appData: { ...(info.appData || {}), peerId: info.peerId },
+    });
+    this.consumers.set(consumer.id, consumer);
+    this.events.onConsumer(consumer, info);
+    if (info.producerPaused) this.events.onConsumerPaused(consumer.id, true);
+  }
+
+  consumerClosed(consumerId) {
+    const consumer = this.consumers.get(consumerId);
+    if (!consumer) return;
+    consumer.close();
+    this.consumers.delete(consumerId);
+    this.events.onConsumerClosed(consumerId);
+  }
+
+  isPaused(kind) {
+    return this.producers.get(kind)?.paused ?? true;
+  }
+
+  // Mute or unmute the local `kind` ('audio' or 'video'); returns whether it is now paused.
+  async toggle(kind) {
+    const producer = this.producers.get(kind);
+    if (!producer) return true;
+    if (producer.paused) {
+      await this.socket.request('resumeProducer', { producerId: producer.id });
+      producer.resume();
+    } else {
+      producer.pause();
+      await this.socket.request('pauseProducer', { producerId: producer.id });
+    }
+    return producer.paused;
+  }
+
+  // The receiving side's inbound-rtp statistics, as plain objects.
+  async inboundStats() {
+    if (this.closed || !this.recvTransport) return [];
+    const report = await this.recvTransport.getStats();
+    return [...report.values()]
+      .filter((entry) => entry.type === 'inbound-rtp')
+      .map(({ kind, packetsReceived, bytesReceived, framesDecoded }) => ({
+        kind, packetsReceived, bytesReceived, framesDecoded,
+      }));
+  }
+
+  // Close the transports here; the server does the same when the socket closes.
+  close() {
+    this.closed = true;
+    for (const consumerId of [...this.consumers.keys()]) this.consumerClosed(consumerId);
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.producers.clear();
+  }
+}

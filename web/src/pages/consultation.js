@@ -1,0 +1,306 @@
+// A participant's consultation page (`/join/<onetoone>/<session>`): the doctor's or the
+// patient's (or a guest's). Opening the link logs this browser in (HttpOnly cookie); the
+// socket then carries the media signalling and the live events.
+
+import { api } from '../api.js';
+import { h, setStatus, show } from '../dom.js';
+import { MediaSession } from '../media.js';
+import { ChatPanel } from '../panels/chat.js';
+import { DevicesPanel, deviceLabel } from '../panels/devices.js';
+import { FormPanel } from '../panels/form.js';
+import { WaitingRoomPanel } from '../panels/waiting.js';
+import { Socket, socketUrl } from '../protoo.js';
+import { roleName } from '../roles.js';
+import { endScreen } from './ended.js';
+import { RemoteTile } from './tiles.js';
+
+const NOTICE_MS = 6000;
+const RESTART_ATTEMPTS = 5;
+const RESTART_DELAY_MS = 500;
+
+export async function consultationPage(root, onetooneToken, sessionToken) {
+  let session;
+  try {
+    ({ session } = await api.openSession(onetooneToken, sessionToken));
+  } catch (error) {
+    const text = error.status === 401
+      ? 'The link is not valid, or the consultation has ended.'
+      : error.message;
+    endScreen(root, 'This link cannot be used', text);
+    return;
+  }
+  await new ConsultationPage(root, session, onetooneToken).open();
+}
+
+class ConsultationPage {
+  constructor(root, session, onetooneToken) {
+    this.root = root;
+    this.session = session;
+    this.onetooneToken = onetooneToken;
+    this.isDoctor = session.role === 'medecin';
+    this.roles = new Map();
+    this.tiles = new Map();
+    this.deviceConsumers = new Set();
+    this.muted = new Set();
+    this.finished = false;
+    this.socket = new Socket(socketUrl());
+    this.build();
+    this.listen();
+    // For the end-to-end tests and for debugging in the console: what this page receives.
+    window.hocovisio = {
+      sessionId: session.id,
+      role: session.role,
+      inboundStats: () => this.media?.inboundStats() ?? [],
+    };
+  }
+
+  build() {
+    const onError = (text) => this.notice(text);
+    this.form = new FormPanel({
+      title: this.isDoctor ? 'Medical form' : 'Questionnaire',
+      onError,
+    });
+    this.chat = new ChatPanel({ socket: this.socket, who: (id) => this.who(id), onError });
+    this.devices = new DevicesPanel();
+    this.waiting = this.isDoctor ? new WaitingRoomPanel({ onError }) : null;
+    this.notices = h('div', { class: 'notices', role: 'status' });
+    this.remote = h('div', { class: 'remote-tiles' },
+      h('p', { class: 'alone muted' }, `Waiting for the ${this.isDoctor ? 'patient' : 'doctor'}…`));
+    this.preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'preview' });
+    this.micButton = h('button', { type: 'button', onclick: () => this.toggle('audio') });
+    this.cameraButton = h('button', { type: 'button', onclick: () => this.toggle('video') });
+    this.updateButtons();
+    const controls = h('div', { class: 'controls' },
+      this.micButton, this.cameraButton,
+      h('button', { type: 'button', class: 'leave', onclick: () => this.leave() }, 'Leave'),
+      this.isDoctor
+        ? h('button', { type: 'button', class: 'danger', onclick: () => this.endConsultation() },
+          'End consultation')
+        : null);
+    this.layout = h('div', { class: `consultation role-${this.session.role}` },
+      h('section', { class: 'stage' },
+        h('h1', {}, `${roleName(this.session.role)} — consultation`),
+        this.remote,
+        h('div', { class: 'self' }, this.preview, controls),
+        this.devices.element),
+      h('aside', { class: 'side' },
+        this.waiting?.element, this.form.element, this.chat.element));
+  }
+
+  listen() {
+    const socket = this.socket;
+    socket.onClose = () => this.finish('Connection lost', 'The connection to the server was lost.');
+    socket.onRequest((method, data) => {
+      if (method !== 'newConsumer') throw new Error(`unknown request ${method}`);
+      return this.media.consume(data);
+    });
+    socket.on('peerJoined', ({ peerId, role }) => {
+      this.seen(peerId, role);
+      this.notice(`${roleName(role)} joined.`);
+    });
+    socket.on('peerLeft', ({ peerId }) => this.peerLeft(peerId));
+    socket.on('consumerClosed', ({ consumerId }) => this.media?.consumerClosed(consumerId));
+    socket.on('producerPaused', ({ consumerId }) => this.consumerPaused(consumerId, true));
+    socket.on('producerResumed', ({ consumerId }) => this.consumerPaused(consumerId, false));
+    socket.on('activeSpeaker', ({ peerId }) => {
+      for (const tile of this.tiles.values()) tile.speaking(tile.peerId === peerId);
+    });
+    socket.on('mediaReset', () => this.restartMedia());
+    socket.on('consultationEnded', () =>
+      this.finish('The consultation has ended', 'Thank you. You can close this page.'));
+    socket.on('newSessionToValidate', ({ session }) => this.waiting?.add(session));
+    socket.on('infoUpdate', ({ data }) => this.form.apply(data || {}));
+    socket.on('newMessage', ({ message }) => this.chat.add(message));
+    socket.on('deviceConnected', (entry) => this.devices.connected(entry));
+    socket.on('deviceDisconnected', (entry) => this.devices.disconnected(entry));
+  }
+
+  async open() {
+    try {
+      await this.socket.open();
+    } catch (error) {
+      this.finish('Connection failed', error.message, true);
+      return;
+    }
+    if (this.session.validate_fromadmin === 0) await this.waitForAdmission();
+    if (this.finished) return;
+    show(this.root, this.layout);
+    setStatus('Connecting…');
+    try {
+      await Promise.all([this.form.load(), this.chat.load(), this.devices.load(), this.loadPeers()]);
+    } catch (error) {
+      this.notice(`Could not load the consultation: ${error.message}`);
+    }
+    this.localStream = await localMedia().catch((error) => {
+      this.notice(`No camera or microphone: ${error.message}`);
+      return null;
+    });
+    this.preview.srcObject = this.localStream;
+    try {
+      await this.startMedia();
+    } catch (error) {
+      this.mediaFailed(error);
+    }
+  }
+
+  waitForAdmission() {
+    setStatus('In the waiting room');
+    show(this.root, h('section', { class: 'panel waiting-screen' },
+      h('h1', {}, 'Waiting room'),
+      h('p', {}, 'This link was already opened elsewhere. The doctor has been told you are here '
+        + 'and will let you in shortly.'),
+      h('div', { class: 'spinner' })));
+    return new Promise((resolve) => this.socket.on('newSessionIsValidate', resolve));
+  }
+
+  async loadPeers() {
+    const { peers } = await this.socket.request('getPeers');
+    for (const peer of peers) this.seen(peer.id, peer.role);
+  }
+
+  async startMedia() {
+    this.media = new MediaSession(this.socket, {
+      onConsumer: (consumer, info) => this.consumerAdded(consumer, info),
+      onConsumerClosed: (consumerId) => this.consumerRemoved(consumerId),
+      onConsumerPaused: (consumerId, paused) => this.consumerPaused(consumerId, paused),
+    });
+    const peers = await this.media.start(this.localStream, this.muted);
+    for (const peer of peers) this.seen(peer.id, peer.role);
+    setStatus('Connected');
+    this.updateButtons();
+  }
+
+  mediaFailed(error) {
+    if (this.finished) return;
+    setStatus('Media unavailable');
+    this.notice(`Audio and video could not start: ${error.message}`);
+    this.updateButtons();
+  }
+
+  // The SFU lost this consultation's media (its worker died): join it again, giving the
+  // service a moment to replace the worker.
+  async restartMedia() {
+    this.notice('The media connection was reset; reconnecting…');
+    setStatus('Reconnecting…');
+    for (let attempt = 1; !this.finished; attempt += 1) {
+      this.media?.close();
+      try {
+        await this.startMedia();
+        return;
+      } catch (error) {
+        if (attempt === RESTART_ATTEMPTS) {
+          this.mediaFailed(error);
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS * attempt));
+    }
+  }
+
+  seen(peerId, role) {
+    this.roles.set(peerId, role);
+    this.tile(peerId).setRole(role);
+  }
+
+  tile(peerId) {
+    let tile = this.tiles.get(peerId);
+    if (!tile) {
+      tile = new RemoteTile(peerId, this.roles.get(peerId));
+      this.tiles.set(peerId, tile);
+      this.remote.append(tile.element);
+      this.remote.classList.add('occupied');
+    }
+    return tile;
+  }
+
+  peerLeft(peerId) {
+    this.notice(`${roleName(this.roles.get(peerId))} left.`);
+    this.tiles.get(peerId)?.element.remove();
+    this.tiles.delete(peerId);
+    this.remote.classList.toggle('occupied', this.tiles.size > 0);
+  }
+
+  consumerAdded(consumer, info) {
+    const label = deviceLabel(info.appData);
+    if (label && consumer.kind === 'video') {
+      this.deviceConsumers.add(consumer.id);
+      this.devices.addVideo(consumer.id, label, consumer.track);
+    } else {
+      this.tile(info.peerId).attach(consumer);
+    }
+  }
+
+  consumerRemoved(consumerId) {
+    if (this.deviceConsumers.delete(consumerId)) this.devices.removeVideo(consumerId);
+    else for (const tile of this.tiles.values()) tile.detach(consumerId);
+  }
+
+  consumerPaused(consumerId, paused) {
+    for (const tile of this.tiles.values()) tile.paused(consumerId, paused);
+  }
+
+  async toggle(kind) {
+    try {
+      const paused = await this.media.toggle(kind);
+      if (paused) this.muted.add(kind);
+      else this.muted.delete(kind);
+    } catch (error) {
+      this.notice(`Could not switch: ${error.message}`);
+    }
+    this.updateButtons();
+  }
+
+  updateButtons() {
+    const micOff = this.muted.has('audio');
+    const cameraOff = this.muted.has('video');
+    this.micButton.textContent = micOff ? 'Unmute microphone' : 'Mute microphone';
+    this.cameraButton.textContent = cameraOff ? 'Turn camera on' : 'Turn camera off';
+    this.micButton.classList.toggle('off', micOff);
+    this.cameraButton.classList.toggle('off', cameraOff);
+    this.micButton.disabled = !this.media?.producers.has('audio');
+    this.cameraButton.disabled = !this.media?.producers.has('video');
+  }
+
+  who(sessionId) {
+    if (sessionId === this.session.id) return 'You';
+    return roleName(this.roles.get(sessionId));
+  }
+
+  notice(text) {
+    const item = h('p', { class: 'notice' }, text);
+    this.notices.append(item);
+    setTimeout(() => item.remove(), NOTICE_MS);
+    if (!this.notices.isConnected) document.body.append(this.notices);
+  }
+
+  leave() {
+    this.finish('You left the consultation', 'You can join again with the same link.', true);
+  }
+
+  async endConsultation() {
+    if (!window.confirm('End the consultation for everyone?')) return;
+    try {
+      await api.endConsultation(this.onetooneToken);
+    } catch (error) {
+      this.notice(`Could not end the consultation: ${error.message}`);
+    }
+  }
+
+  finish(title, text, rejoin = false) {
+    if (this.finished) return;
+    this.finished = true;
+    this.socket.close();
+    this.media?.close();
+    for (const track of this.localStream?.getTracks() || []) track.stop();
+    endScreen(this.root, title, text, { rejoin });
+  }
+}
+
+async function localMedia() {
+  const video = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video });
+  } catch {
+    return navigator.mediaDevices.getUserMedia({ audio: true });
+  }
+}
