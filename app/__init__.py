@@ -3,12 +3,24 @@
 from quart import Quart
 from quart_schema import QuartSchema
 
+from app import metrics, ratelimit, security
 from app.broker import Broker
 from app.db import create_engine, session_factory
 from app.errors import register_error_handlers
 from app.media.rooms import MediaRooms
 from app.monitor_task import MonitorTask
-from app.routes import documents, medical_info, messages, onetoone, session, settings, stats
+from app.routes import (
+    devices,
+    documents,
+    health,
+    medical_info,
+    messages,
+    onetoone,
+    session,
+    settings,
+    stats,
+    web,
+)
 from app.settings import Settings
 from app.state import AppState
 from app.storage import LocalStorage
@@ -33,10 +45,13 @@ def create_app(config: Settings | None = None) -> Quart:
         scalar_ui_path=None,
     )
     register_error_handlers(app)
-    for blueprint in (settings.bp, onetoone.bp, session.bp, medical_info.bp, hub.bp, stats.bp):
-        app.register_blueprint(blueprint)
-    for blueprint in (documents.bp, messages.bp):
-        app.register_blueprint(blueprint)
+    # Order matters: time the request, identify it, then count it against the limits.
+    metrics.install(app)
+    security.install(app)
+    ratelimit.install(app, config)
+    resources = (health, settings, onetoone, session, medical_info, documents, messages, devices)
+    for module in (*resources, stats, hub, web):
+        app.register_blueprint(module.bp)
 
     engine = create_engine(config.database_url)
     broker = Broker()

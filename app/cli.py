@@ -1,5 +1,6 @@
 """The ``hocovisio`` command: ``run`` serves the product, ``migrate`` updates the schema,
-``monitor`` ends or deletes consultations on demand, ``stats`` counts the events."""
+``monitor`` ends or deletes consultations on demand, ``stats`` counts the events,
+``devices`` manages the USB device catalogue, ``station`` runs a consultation station."""
 
 import argparse
 import asyncio
@@ -7,10 +8,13 @@ import logging
 import os
 import secrets
 import sys
+from functools import partial
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
-from app import cli_monitor
+from app import cli_devices, cli_monitor, config_file
+from app.config_file import SettingsError
+from app.logging_setup import configure_logging
 from app.settings import Settings
 
 log = logging.getLogger("hocovisio")
@@ -45,6 +49,7 @@ def _run(settings: Settings) -> None:
 
     from app import create_app
     from app.db import migrate
+    from app.shutdown import on_signal
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = _database_url(settings)
@@ -54,10 +59,17 @@ def _run(settings: Settings) -> None:
     )
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]
-    config.graceful_timeout = 5
-    config.accesslog = None
-    print(f"HOCOVISIO serving on http://{settings.host}:{settings.port}", flush=True)
-    asyncio.run(serve(create_app(settings), config))
+    config.graceful_timeout = settings.shutdown_timeout
+    config.accesslog = logging.getLogger("hypercorn.access") if settings.access_log else None
+    config.errorlog = logging.getLogger("hypercorn.error")
+    scheme = "http"
+    if settings.tls_certfile is not None and settings.tls_keyfile is not None:
+        config.certfile, config.keyfile = str(settings.tls_certfile), str(settings.tls_keyfile)
+        scheme = "https"
+    app = create_app(settings)
+    print(f"HOCOVISIO serving on {scheme}://{settings.host}:{settings.port}", flush=True)
+    trigger = partial(on_signal, app.extensions["hocovisio"])
+    asyncio.run(serve(app, config, shutdown_trigger=trigger))
 
 
 def _migrate(settings: Settings) -> None:
@@ -73,12 +85,14 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run", help="serve the API, the WebSocket and the SFU")
     commands.add_parser("migrate", help="bring the database schema up to date")
     cli_monitor.add_commands(commands)
+    cli_devices.add_commands(commands)
+    config_file.add_commands(commands)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = Settings()
-    except ValidationError as error:
+        settings = config_file.load_settings()
+    except SettingsError as error:
         sys.exit(f"invalid settings:\n{error}")
+    configure_logging(settings)
     if hasattr(args, "handler"):
         args.handler(settings, args)
         return

@@ -98,9 +98,10 @@ def hocovisio(
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "run"], env=env, stdout=log, stderr=log
         )
+    tls = "s" if env.get("HOCOVISIO_TLS_CERTFILE") else ""
     server = RunningServer(
-        base_url=f"http://127.0.0.1:{port}",
-        ws_url=f"ws://127.0.0.1:{port}/ws",
+        base_url=f"http{tls}://127.0.0.1:{port}",
+        ws_url=f"ws{tls}://127.0.0.1:{port}/ws",
         operator_key=env["HOCOVISIO_OPERATOR_KEY"],
         data_dir=data_dir,
         database_url=database_url,
@@ -120,7 +121,8 @@ def _wait_until_serving(server: RunningServer, timeout: float = 60.0) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"hocovisio exited early:\n{server.log()}")
         try:
-            if httpx.get(server.base_url + "/settings", timeout=1).status_code == 200:
+            probe = httpx.get(server.base_url + "/settings", timeout=1, verify=False)
+            if probe.status_code == 200:
                 return
         except httpx.TransportError:
             pass

@@ -12,6 +12,7 @@ from quart import Blueprint, abort, websocket
 
 from app.auth import credential_from
 from app.broker import Audience, Event, Subscription
+from app.devices.requests import station_left
 from app.services import onetoones
 from app.services.sessions import authenticate
 from app.state import state
@@ -62,6 +63,7 @@ async def participant_socket() -> None:
                 Event("peerLeft", {"peerId": peer.session_id}),
                 Audience.everyone_but(peer.session_id),
             )
+        await station_left(peer)
         state().media.leave(peer)
         async with state().db() as db:
             await onetoones.touch(db, peer.onetoone_id)

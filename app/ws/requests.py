@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.ratelimit import RateLimited, check_socket_request
 from app.ws.peer import Peer
 
 Handler = Callable[[Peer, dict[str, Any]], Awaitable[Any]]
@@ -31,6 +32,10 @@ class RequestRouter:
             raise RequestError(f"unknown method {method!r}")
         if peer.pending:
             raise RequestError("waiting for the doctor's validation")
+        try:
+            check_socket_request(peer)
+        except RateLimited:
+            raise RequestError("rate limited") from None
         return await handler(peer, data)
 
 
