@@ -1,5 +1,6 @@
 """Headless Debian Chromium, driven by Playwright, with a fake camera and microphone."""
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from tests.server import RunningServer
 CHROMIUM = Path("/usr/bin/chromium")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# A tile without video; other classes (``speaking``) come and go with the active speaker.
+NO_VIDEO = re.compile(r"(^|\s)no-video(\s|$)")
 
 # Fake media devices that need no permission prompt, and no outbound traffic: the machine's
 # network is closed, and Chromium's background services would keep knocking on it.

@@ -9,7 +9,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.client import Consultation, create_consultation
-from tests.e2e.conftest import Browsers
+from tests.e2e.conftest import NO_VIDEO, Browsers
 from tests.server import RunningServer
 
 PDF = b"%PDF-1.4\n% a small test report\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -92,13 +92,9 @@ async def test_doctor_and_patient_hold_a_consultation(
 
     # The patient turns the camera off and on: the doctor's tile follows.
     await patient.get_by_role("button", name="Turn camera off").click()
-    await expect(doctor.locator(".tile.remote[data-role=patient]")).to_have_class(
-        "tile remote no-video"
-    )
+    await expect(doctor.locator(".tile.remote[data-role=patient]")).to_have_class(NO_VIDEO)
     await patient.get_by_role("button", name="Turn camera on").click()
-    await expect(doctor.locator(".tile.remote[data-role=patient]")).not_to_have_class(
-        "tile remote no-video"
-    )
+    await expect(doctor.locator(".tile.remote[data-role=patient]")).not_to_have_class(NO_VIDEO)
 
     await doctor.screenshot(path=artifacts / "doctor.png", full_page=True)
     await patient.screenshot(path=artifacts / "patient.png", full_page=True)

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.client import Participant
-from tests.e2e.conftest import Browsers
+from tests.e2e.conftest import NO_VIDEO, Browsers
 from tests.e2e.test_consultation import join_path, new_consultation
 from tests.media_client import ColorVideoTrack, MediaClient
 from tests.server import RunningServer
@@ -50,9 +50,7 @@ async def test_doctor_sees_a_plugged_device_and_its_video(
             "() => document.querySelector('.device-tile video').videoWidth > 0"
         )
         # The station's tile stays without video: the device's is not the guest's camera.
-        await expect(doctor.locator(".tile.remote[data-role=guest]")).to_have_class(
-            "tile remote no-video"
-        )
+        await expect(doctor.locator(".tile.remote[data-role=guest]")).to_have_class(NO_VIDEO)
 
         unplugged = await socket.request("deviceDisconnected", OTOSCOPE)
         assert unplugged["ok"], unplugged
