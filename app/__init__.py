@@ -24,7 +24,7 @@ from app.routes import (
 from app.settings import Settings
 from app.state import AppState
 from app.storage import LocalStorage
-from app.streaming import StreamingHTTPConnection, StreamingRequest
+from app.streaming import StreamingHTTPConnection, StreamingRequest, finish_unread_body
 from app.ws import chat, hub, media, presence  # noqa: F401  (they register socket requests)
 
 
@@ -35,6 +35,7 @@ def create_app(config: Settings | None = None) -> Quart:
     app = Quart(__name__)
     app.request_class = StreamingRequest
     app.asgi_http_class = StreamingHTTPConnection
+    app.after_request(finish_unread_body)
     app.config["MAX_CONTENT_LENGTH"] = config.max_json_body_bytes
     QuartSchema(
         app,

@@ -16,6 +16,7 @@ from collections.abc import Generator
 from typing import Any
 
 from hypercorn.typing import ASGIReceiveCallable
+from quart import Response, request
 from quart.asgi import ASGIHTTPConnection
 from quart.wrappers import Request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -142,6 +143,28 @@ async def discard_rest(body: StreamingBody, max_bytes: int, timeout: float) -> b
     except (TimeoutError, RequestEntityTooLarge):
         return False
     return body.received_all
+
+
+# What is still read of a body its view left unread, so that the connection stays usable.
+DISCARD_MAX_BYTES = 1024 * 1024
+DISCARD_SECONDS = 2.0
+
+
+async def finish_unread_body(response: Response) -> Response:
+    """Read what the view left of the request body before the response goes out.
+
+    A view may answer (a 401, a 413 on the declared length...) before the body has arrived.
+    hypercorn then closes the connection once the response is sent, while the client has
+    already taken the connection back as reusable: its next request fails. So a small rest
+    is read and dropped here; a large one gets ``Connection: close`` to say so honestly.
+    """
+    body = request.body
+    if isinstance(body, StreamingBody) and not body.received_all:
+        declared = request.content_length
+        small = declared is None or declared - body.received_bytes <= DISCARD_MAX_BYTES
+        if not (small and await discard_rest(body, DISCARD_MAX_BYTES, DISCARD_SECONDS)):
+            response.headers["Connection"] = "close"
+    return response
 
 
 class StreamingRequest(Request):

@@ -20,16 +20,12 @@ from app.services.documents import UploadRefused, UploadRules
 from app.services.filetypes import TEXT, safe_name
 from app.services.sessions import Caller
 from app.state import state
-from app.streaming import StreamingBody, discard_rest
 
 bp = Blueprint("documents", __name__)
 
 FIELD = "document"
 # Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
-# What is still read of a refused upload's body so that the connection stays usable.
-DISCARD_MAX_BYTES = 1024 * 1024
-DISCARD_SECONDS = 2.0
 
 
 def _rules() -> UploadRules:
@@ -102,19 +98,6 @@ async def _finish(
         Audience.everyone_but(caller.session_id),
     )
     return document
-
-
-@bp.after_request
-async def finish_refused_upload(response: Response) -> Response:
-    """A refusal may come before the body was read: read a small rest, or close the connection."""
-    refused = request.endpoint == "documents.upload_file" and response.status_code >= 400
-    body = request.body
-    if refused and isinstance(body, StreamingBody):
-        declared = request.content_length
-        small = declared is None or declared - body.received_bytes <= DISCARD_MAX_BYTES
-        if not (small and await discard_rest(body, DISCARD_MAX_BYTES, DISCARD_SECONDS)):
-            response.headers["Connection"] = "close"
-    return response
 
 
 async def _stalls_after(body: AsyncIterable[bytes], seconds: float) -> AsyncIterator[bytes]:
