@@ -7,7 +7,6 @@ like the TypeScript originals, so callers must pass a copy they own.
 
 from __future__ import annotations
 
-import copy
 import random
 import re
 from typing import Any
@@ -24,6 +23,16 @@ DYNAMIC_PAYLOAD_TYPES: list[int] = [*range(100, 128), 96, 97, 98, 99]
 _MIME_TYPE_RE = re.compile(r"^(audio|video)/(.+)", re.IGNORECASE)
 _RTX_RE = re.compile(r".+/rtx$", re.IGNORECASE)
 _SCALABILITY_MODE_RE = re.compile(r"^[LS]([1-9]\d{0,1})T([1-9]\d{0,1})(_KEY)?")
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), like the Node library's
+    ``utils.clone``; several times faster than ``copy.deepcopy`` on the hot set-up path."""
+    if isinstance(value, dict):
+        return {key: clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone(item) for item in value]
+    return value
 
 
 def _is_number(value: Any) -> bool:
@@ -256,7 +265,7 @@ def generate_router_rtp_capabilities(media_codecs: list[Dict] | None = None) -> 
     media_codecs = media_codecs or []
     if not isinstance(media_codecs, list):
         raise TypeError("mediaCodecs must be an Array")
-    supported = copy.deepcopy(SUPPORTED_RTP_CAPABILITIES)
+    supported = clone(SUPPORTED_RTP_CAPABILITIES)
     validate_rtp_capabilities(supported)
     dynamic_payload_types = list(DYNAMIC_PAYLOAD_TYPES)
     caps: Dict = {"codecs": [], "headerExtensions": supported["headerExtensions"]}
@@ -271,7 +280,7 @@ def generate_router_rtp_capabilities(media_codecs: list[Dict] | None = None) -> 
             raise UnsupportedError(
                 f"media codec not supported [mimeType:{media_codec['mimeType']}]"
             )
-        codec = copy.deepcopy(matched)
+        codec = clone(matched)
         if _is_number(media_codec.get("preferredPayloadType")):
             codec["preferredPayloadType"] = media_codec["preferredPayloadType"]
             if codec["preferredPayloadType"] in dynamic_payload_types:
@@ -421,7 +430,7 @@ def get_consumable_rtp_parameters(kind: str, params: Dict, caps: Dict, rtp_mappi
             }
         )
 
-    for i, encoding in enumerate(copy.deepcopy(params["encodings"])):
+    for i, encoding in enumerate(clone(params["encodings"])):
         for key in ("rid", "rtx", "codecPayloadType"):
             encoding.pop(key, None)
         encoding["ssrc"] = rtp_mapping["encodings"][i]["mappedSsrc"]
@@ -458,7 +467,7 @@ def get_consumer_rtp_parameters(
         _validate_rtp_codec_capability(cap_codec)
 
     rtx_supported = False
-    for codec in copy.deepcopy(consumable_rtp_parameters["codecs"]):
+    for codec in clone(consumable_rtp_parameters["codecs"]):
         if not enable_rtx and _is_rtx_codec(codec):
             continue
         matched = next(
@@ -523,7 +532,7 @@ def get_consumer_rtp_parameters(
     else:
         base_ssrc = generate_random_number()
         base_rtx_ssrc = generate_random_number()
-        for i, encoding in enumerate(copy.deepcopy(encodings)):
+        for i, encoding in enumerate(clone(encodings)):
             encoding["ssrc"] = base_ssrc + i
             if rtx_supported:
                 encoding["rtx"] = {"ssrc": base_rtx_ssrc + i}
@@ -541,7 +550,7 @@ def get_pipe_consumer_rtp_parameters(consumable_rtp_parameters: Dict, enable_rtx
         "encodings": [],
         "rtcp": consumable_rtp_parameters["rtcp"],
     }
-    for codec in copy.deepcopy(consumable_rtp_parameters["codecs"]):
+    for codec in clone(consumable_rtp_parameters["codecs"]):
         if not enable_rtx and _is_rtx_codec(codec):
             continue
         codec["rtcpFeedback"] = [
@@ -562,7 +571,7 @@ def get_pipe_consumer_rtp_parameters(consumable_rtp_parameters: Dict, enable_rtx
     ]
     base_ssrc = generate_random_number()
     base_rtx_ssrc = generate_random_number()
-    for i, encoding in enumerate(copy.deepcopy(consumable_rtp_parameters["encodings"])):
+    for i, encoding in enumerate(clone(consumable_rtp_parameters["encodings"])):
         encoding["ssrc"] = base_ssrc + i
         if enable_rtx:
             encoding["rtx"] = {"ssrc": base_rtx_ssrc + i}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -524,7 +523,7 @@ class Router(EventEmitter):
             return False
         try:
             return ortc.can_consume(
-                producer.consumable_rtp_parameters, copy.deepcopy(rtp_capabilities)
+                producer.consumable_rtp_parameters, ortc.clone(rtp_capabilities)
             )
         except Exception as error:
             logger.error("can_consume() | unexpected error: %s", error)

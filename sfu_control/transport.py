@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -250,7 +249,7 @@ class Transport(EventEmitter):
             raise TypeError(f'a Producer with same id "{id}" already exists')
         if kind not in ("audio", "video"):
             raise TypeError(f'invalid kind "{kind}"')
-        params = copy.deepcopy(rtp_parameters)
+        params = ortc.clone(rtp_parameters)
         ortc.validate_rtp_parameters(params)
         if not params.get("encodings"):
             params["encodings"] = [{}]
@@ -317,7 +316,7 @@ class Transport(EventEmitter):
             raise TypeError("missing producerId")
         if mid is not None and (not isinstance(mid, str) or not mid):
             raise TypeError("if given, mid must be non empty string")
-        caps = copy.deepcopy(rtp_capabilities)
+        caps = ortc.clone(rtp_capabilities)
         ortc.validate_rtp_capabilities(caps)
         producer = self._router.get_producer(producer_id)
         if producer is None:
@@ -417,7 +416,7 @@ class Transport(EventEmitter):
         if id and id in self._data_producers:
             raise TypeError(f'a DataProducer with same id "{id}" already exists')
         data_type = self._data_type()
-        params = copy.deepcopy(sctp_stream_parameters)
+        params = ortc.clone(sctp_stream_parameters)
         if data_type == "sctp":
             if params is None:
                 raise TypeError("missing sctpStreamParameters")
@@ -481,7 +480,7 @@ class Transport(EventEmitter):
         params: dict[str, Any] | None = None
         stream_id: int | None = None
         if data_type == "sctp":
-            params = copy.deepcopy(data_producer.sctp_stream_parameters) or {}
+            params = ortc.clone(data_producer.sctp_stream_parameters) or {}
             if ordered is not None:
                 params["ordered"] = ordered
             if max_packet_life_time is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import fcntl
 import logging
 import os
@@ -377,7 +376,7 @@ class Worker(EventEmitter):
     ) -> Router:
         """A Router whose RTP capabilities derive from ``media_codecs``."""
         channel = self._check_open()
-        rtp_capabilities = ortc.generate_router_rtp_capabilities(copy.deepcopy(media_codecs))
+        rtp_capabilities = ortc.generate_router_rtp_capabilities(ortc.clone(media_codecs))
         router_id = str(uuid.uuid4())
         body = fbs.CreateRouterRequestT()
         body.routerId = router_id
