@@ -1,0 +1,57 @@
+"""Helpers shared by the benchmarks: percentiles, the machine's description, worker settings."""
+
+import os
+import platform
+import statistics
+from datetime import UTC, datetime
+
+import psutil
+
+from sfu_control import WorkerSettings
+
+MEDIA_CODECS = [
+    {"kind": "audio", "mimeType": "audio/opus", "clockRate": 48000, "channels": 2},
+    {"kind": "video", "mimeType": "video/VP8", "clockRate": 90000},
+]
+
+
+def worker_settings() -> WorkerSettings:
+    """The worker in ``MEDIASOUP_WORKER_BIN``, quiet."""
+    worker_bin = os.environ.get("MEDIASOUP_WORKER_BIN")
+    if not worker_bin:
+        raise SystemExit("MEDIASOUP_WORKER_BIN must point at the mediasoup-worker binary")
+    return WorkerSettings(log_level="warn", worker_bin=worker_bin)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The ``fraction`` quantile of ``values`` (nearest rank), 0.0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def machine() -> str:
+    """One line: CPU model, core count, load average and the time, for the report."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(
+                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    memory = psutil.virtual_memory().total / 2**30
+    return (
+        f"{model}, {psutil.cpu_count()} cores, {memory:.1f} GiB, Python {platform.python_version()}"
+        f", load average {load}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
