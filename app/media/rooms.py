@@ -10,13 +10,12 @@ import asyncio
 import logging
 from typing import Any
 
-from sfu_control.pool import WorkerPool
-
 from app.broker import Broker, Event
 from app.media.codecs import media_codecs
 from app.media.room import Room
 from app.settings import Settings
 from app.ws.peer import Peer
+from sfu_control.pool import WorkerPool
 from sfu_control.webrtc_server import WebRtcServer
 from sfu_control.webrtc_transport import WebRtcTransport
 from sfu_control.worker import Worker, WorkerSettings
