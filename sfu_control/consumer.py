@@ -9,13 +9,14 @@ from . import fbs
 from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import parse_consumer_layers, parse_rtp_parameters, parse_rtp_stream_stats, to_dict
+from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.consumer")
 
 CONSUMER_TRACE_EVENT_TYPES = ("keyframe", "fir", "nack", "pli", "rtp")
 
 
-class Consumer(EventEmitter):
+class Consumer(WorkerObject):
     """Events: ``transportclose``, ``producerclose``, ``producerpause``,
     ``producerresume``, ``score``, ``layerschange``, ``trace``, ``rtp`` (bytes,
     DirectTransport only). ``observer``: ``close``, ``pause``, ``resume``,
@@ -57,10 +58,6 @@ class Consumer(EventEmitter):
         channel.on(consumer_id, self._on_notification)
 
     @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
     def paused(self) -> bool:
         return self._paused
 
@@ -85,28 +82,17 @@ class Consumer(EventEmitter):
         return self._current_layers
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
         body = fbs.CloseConsumerRequestT()
         body.consumerId = self.id
-        self._channel.request_nowait(
+        self._close_in_worker(
             fbs.Method.TRANSPORT_CLOSE_CONSUMER,
             self._transport_id,
             fbs.RequestBody.Transport_CloseConsumerRequest,
             body,
         )
-        self.emit("@close")
-        self.observer.emit("close")
 
     def transport_closed(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
-        self.emit("transportclose")
-        self.observer.emit("close")
+        self._parent_closed("transportclose")
 
     async def dump(self) -> dict[str, Any]:
         d = await self._channel.request(fbs.Method.CONSUMER_DUMP, self.id)

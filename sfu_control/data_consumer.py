@@ -10,11 +10,12 @@ from .channel import Channel
 from .data_producer import message_ppid, parse_data_dump
 from .events import EventEmitter
 from .fbs_utils import s
+from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.data_consumer")
 
 
-class DataConsumer(EventEmitter):
+class DataConsumer(WorkerObject):
     """Events: ``transportclose``, ``dataproducerclose``, ``dataproducerpause``,
     ``dataproducerresume``, ``message`` (bytes, ppid), ``sctpsendbufferfull``,
     ``bufferedamountlow``. ``observer``: ``close``, ``pause``, ``resume``."""
@@ -57,10 +58,6 @@ class DataConsumer(EventEmitter):
         }
 
     @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
     def paused(self) -> bool:
         return self._paused
 
@@ -77,28 +74,17 @@ class DataConsumer(EventEmitter):
         return list(self._subchannels)
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
         body = fbs.CloseDataConsumerRequestT()
         body.dataConsumerId = self.id
-        self._channel.request_nowait(
+        self._close_in_worker(
             fbs.Method.TRANSPORT_CLOSE_DATACONSUMER,
             self._transport_id,
             fbs.RequestBody.Transport_CloseDataConsumerRequest,
             body,
         )
-        self.emit("@close")
-        self.observer.emit("close")
 
     def transport_closed(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
-        self.emit("transportclose")
-        self.observer.emit("close")
+        self._parent_closed("transportclose")
 
     async def dump(self) -> dict[str, Any]:
         return self.parse_dump(await self._channel.request(fbs.Method.DATACONSUMER_DUMP, self.id))

@@ -8,6 +8,7 @@ from . import fbs
 from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import enum_to_str, parse_sctp_stream_parameters, s
+from .worker_object import WorkerObject
 
 
 def message_ppid(message: str | bytes, ppid: int | None) -> tuple[bytes, int]:
@@ -37,7 +38,7 @@ def parse_data_dump(d: Any) -> dict[str, Any]:
     return result
 
 
-class DataProducer(EventEmitter):
+class DataProducer(WorkerObject):
     """Events: ``transportclose``. ``observer``: ``close``, ``pause``, ``resume``."""
 
     def __init__(
@@ -64,36 +65,21 @@ class DataProducer(EventEmitter):
         self._paused = paused
 
     @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
     def paused(self) -> bool:
         return self._paused
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
         body = fbs.CloseDataProducerRequestT()
         body.dataProducerId = self.id
-        self._channel.request_nowait(
+        self._close_in_worker(
             fbs.Method.TRANSPORT_CLOSE_DATAPRODUCER,
             self._transport_id,
             fbs.RequestBody.Transport_CloseDataProducerRequest,
             body,
         )
-        self.emit("@close")
-        self.observer.emit("close")
 
     def transport_closed(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
-        self.emit("transportclose")
-        self.observer.emit("close")
+        self._parent_closed("transportclose")
 
     async def dump(self) -> dict[str, Any]:
         return parse_data_dump(await self._channel.request(fbs.Method.DATAPRODUCER_DUMP, self.id))

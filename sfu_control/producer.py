@@ -9,13 +9,14 @@ from . import fbs
 from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import parse_rtp_parameters, parse_rtp_stream_stats, s, to_dict
+from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.producer")
 
 PRODUCER_TRACE_EVENT_TYPES = ("keyframe", "fir", "nack", "pli", "rtp", "sr")
 
 
-class Producer(EventEmitter):
+class Producer(WorkerObject):
     """Events: ``transportclose``, ``score`` (list), ``videoorientationchange``
     (dict), ``trace``. ``observer``: ``close``, ``pause``, ``resume``, ``score``,
     ``videoorientationchange``, ``trace``."""
@@ -49,10 +50,6 @@ class Producer(EventEmitter):
         channel.on(producer_id, self._on_notification)
 
     @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
     def paused(self) -> bool:
         return self._paused
 
@@ -61,28 +58,17 @@ class Producer(EventEmitter):
         return self._score
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
         body = fbs.CloseProducerRequestT()
         body.producerId = self.id
-        self._channel.request_nowait(
+        self._close_in_worker(
             fbs.Method.TRANSPORT_CLOSE_PRODUCER,
             self._transport_id,
             fbs.RequestBody.Transport_CloseProducerRequest,
             body,
         )
-        self.emit("@close")
-        self.observer.emit("close")
 
     def transport_closed(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
-        self.emit("transportclose")
-        self.observer.emit("close")
+        self._parent_closed("transportclose")
 
     async def dump(self) -> dict[str, Any]:
         d = await self._channel.request(fbs.Method.PRODUCER_DUMP, self.id)

@@ -10,6 +10,7 @@ from . import fbs
 from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import s
+from .worker_object import WorkerObject
 
 if TYPE_CHECKING:
     from .producer import Producer
@@ -19,7 +20,7 @@ logger = logging.getLogger("sfu_control.rtp_observer")
 GetProducer = Callable[[str], "Producer | None"]
 
 
-class RtpObserver(EventEmitter):
+class RtpObserver(WorkerObject):
     """Base class. Events: ``routerclose``. ``observer``: ``close``, ``pause``,
     ``resume``, ``addproducer``, ``removeproducer``."""
 
@@ -43,36 +44,21 @@ class RtpObserver(EventEmitter):
         channel.on(observer_id, self._on_notification)
 
     @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
     def paused(self) -> bool:
         return self._paused
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
         body = fbs.CloseRtpObserverRequestT()
         body.rtpObserverId = self.id
-        self._channel.request_nowait(
+        self._close_in_worker(
             fbs.Method.ROUTER_CLOSE_RTPOBSERVER,
             self._router_id,
             fbs.RequestBody.Router_CloseRtpObserverRequest,
             body,
         )
-        self.emit("@close")
-        self.observer.emit("close")
 
     def router_closed(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._channel.remove_all_listeners(self.id)
-        self.emit("routerclose")
-        self.observer.emit("close")
+        self._parent_closed("routerclose")
 
     async def pause(self) -> None:
         was_paused = self._paused
