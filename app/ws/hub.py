@@ -57,6 +57,7 @@ async def participant_socket() -> None:
         reader.cancel()
         broker.unsubscribe(subscription)
         peer.abandon_requests()
+        state().media.leave(peer)
         if not peer.pending:
             broker.publish(
                 peer.onetoone_id,
@@ -64,7 +65,6 @@ async def participant_socket() -> None:
                 Audience.everyone_but(peer.session_id),
             )
         await station_left(peer)
-        state().media.leave(peer)
         async with state().db() as db:
             await onetoones.touch(db, peer.onetoone_id)
             await db.commit()
