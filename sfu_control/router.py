@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import fbs, ortc
 from .channel import Channel
@@ -27,6 +28,8 @@ from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
 from .transport import Transport
 from .webrtc_server import WebRtcServer
 from .webrtc_transport import WebRtcTransport, parse_webrtc_transport_dump
+
+TransportT = TypeVar("TransportT", bound=Transport)
 
 if TYPE_CHECKING:
     from .consumer import Consumer
@@ -150,6 +153,31 @@ class Router(EventEmitter):
         if self._closed:
             raise InvalidStateError("Router closed")
 
+    async def _create_transport(
+        self,
+        method: int,
+        body_type: int,
+        body: Any,
+        options: Any,
+        transport_class: Callable[..., TransportT],
+        parse_dump: Callable[[Any], dict[str, Any]],
+        app_data: dict[str, Any] | None,
+    ) -> TransportT:
+        """Ask the worker for a transport of any kind, and keep it as a child of this router."""
+        transport_id = str(uuid.uuid4())
+        body.transportId = transport_id
+        body.options = options
+        dump = await self._channel.request(method, self.id, body_type, body)
+        transport = transport_class(
+            router=self,
+            transport_id=transport_id,
+            data=parse_dump(dump),
+            channel=self._channel,
+            app_data=app_data,
+        )
+        self._add_transport(transport)
+        return transport
+
     def _add_transport(self, transport: Transport) -> None:
         transport_id = transport.id
         self._transports[transport_id] = transport
@@ -204,26 +232,20 @@ class Router(EventEmitter):
         options.enableTcp = enable_tcp
         options.preferUdp = prefer_udp
         options.preferTcp = prefer_tcp
-        transport_id = str(uuid.uuid4())
-        body = fbs.CreateWebRtcTransportRequestT()
-        body.transportId = transport_id
-        body.options = options
         method = (
             fbs.Method.ROUTER_CREATE_WEBRTCTRANSPORT_WITH_SERVER
             if webrtc_server is not None
             else fbs.Method.ROUTER_CREATE_WEBRTCTRANSPORT
         )
-        d = await self._channel.request(
-            method, self.id, fbs.RequestBody.Router_CreateWebRtcTransportRequest, body
+        transport = await self._create_transport(
+            method,
+            fbs.RequestBody.Router_CreateWebRtcTransportRequest,
+            fbs.CreateWebRtcTransportRequestT(),
+            options,
+            WebRtcTransport,
+            parse_webrtc_transport_dump,
+            app_data,
         )
-        transport = WebRtcTransport(
-            router=self,
-            transport_id=transport_id,
-            data=parse_webrtc_transport_dump(d),
-            channel=self._channel,
-            app_data=app_data,
-        )
-        self._add_transport(transport)
         if webrtc_server is not None:
             webrtc_server.handle_webrtc_transport(transport)
         return transport
@@ -264,25 +286,15 @@ class Router(EventEmitter):
         options.comedia = comedia
         options.enableSrtp = enable_srtp
         options.srtpCryptoSuite = crypto_suite_to_fbs(srtp_crypto_suite)
-        transport_id = str(uuid.uuid4())
-        body = fbs.CreatePlainTransportRequestT()
-        body.transportId = transport_id
-        body.options = options
-        d = await self._channel.request(
+        return await self._create_transport(
             fbs.Method.ROUTER_CREATE_PLAINTRANSPORT,
-            self.id,
             fbs.RequestBody.Router_CreatePlainTransportRequest,
-            body,
+            fbs.CreatePlainTransportRequestT(),
+            options,
+            PlainTransport,
+            parse_plain_transport_dump,
+            app_data,
         )
-        transport = PlainTransport(
-            router=self,
-            transport_id=transport_id,
-            data=parse_plain_transport_dump(d),
-            channel=self._channel,
-            app_data=app_data,
-        )
-        self._add_transport(transport)
-        return transport
 
     async def create_pipe_transport(
         self,
@@ -307,25 +319,15 @@ class Router(EventEmitter):
         options.listenInfo = listen_info_to_fbs(listen_info)
         options.enableRtx = enable_rtx
         options.enableSrtp = enable_srtp
-        transport_id = str(uuid.uuid4())
-        body = fbs.CreatePipeTransportRequestT()
-        body.transportId = transport_id
-        body.options = options
-        d = await self._channel.request(
+        return await self._create_transport(
             fbs.Method.ROUTER_CREATE_PIPETRANSPORT,
-            self.id,
             fbs.RequestBody.Router_CreatePipeTransportRequest,
-            body,
+            fbs.CreatePipeTransportRequestT(),
+            options,
+            PipeTransport,
+            parse_pipe_transport_dump,
+            app_data,
         )
-        transport = PipeTransport(
-            router=self,
-            transport_id=transport_id,
-            data=parse_pipe_transport_dump(d),
-            channel=self._channel,
-            app_data=app_data,
-        )
-        self._add_transport(transport)
-        return transport
 
     async def create_direct_transport(
         self, *, max_message_size: int = 262144, app_data: dict[str, Any] | None = None
@@ -333,25 +335,15 @@ class Router(EventEmitter):
         self._check_open()
         options = fbs.DirectTransportOptionsT()
         options.base = transport_options(direct=True, max_message_size=max_message_size)
-        transport_id = str(uuid.uuid4())
-        body = fbs.CreateDirectTransportRequestT()
-        body.transportId = transport_id
-        body.options = options
-        d = await self._channel.request(
+        return await self._create_transport(
             fbs.Method.ROUTER_CREATE_DIRECTTRANSPORT,
-            self.id,
             fbs.RequestBody.Router_CreateDirectTransportRequest,
-            body,
+            fbs.CreateDirectTransportRequestT(),
+            options,
+            DirectTransport,
+            lambda d: parse_base_transport_dump(d.base),
+            app_data,
         )
-        transport = DirectTransport(
-            router=self,
-            transport_id=transport_id,
-            data=parse_base_transport_dump(d.base),
-            channel=self._channel,
-            app_data=app_data,
-        )
-        self._add_transport(transport)
-        return transport
 
     # --------------------------------------------------------------- pipes
 
