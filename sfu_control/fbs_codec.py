@@ -3,33 +3,32 @@
 The generated bindings' object API (``MessageT.Pack`` / ``InitFromObj``) goes
 through the ``flatbuffers`` runtime one scalar at a time: a dozen Python calls per
 field. That was most of the controller's CPU time per request (see
-``bench/RESULTS.md``). This codec reads the same ``*T`` objects and produces the same
-``*T`` objects, but from per-table plans built once from the ``.fbs`` files: a
-table's scalars are written with one ``struct.pack`` and read with one lookup each.
+``bench/RESULTS.md``). This codec reads the same ``*T`` objects and produces the
+same ``*T`` objects, with one encoder and one decoder function per table,
+generated once from the ``.fbs`` files (on first use) as straight-line Python: a
+table's scalars are written with one ``struct.pack`` and each field is read with
+one lookup, with no per-field dispatch.
 
 The encoder lays the buffer out front to back (each table's vtable just before
 it, children after their parent), which the format allows: the references from a
 table to its strings, vectors and sub-tables are unsigned offsets pointing
 forward, and a table's reference to its vtable is signed. Every scalar is aligned
 to its size relative to the start of the size-prefixed frame, as the flatbuffers
-builder does.
+builder does. ``codec_source()`` shows the generated code.
 """
 
 from __future__ import annotations
 
 import importlib
 import struct
-from operator import itemgetter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .fbs_schema import SCALARS, Schema, SchemaError, Table, load_schema
+from .fbs_schema import SCALARS, Field, Schema, SchemaError, Table, load_schema
 
 SCHEMA_DIR = Path(__file__).parent / "_fbs" / "schema"
 
-SCALAR, STRING, TABLE, UNION, VECTOR_SCALAR, VECTOR_BYTES, VECTOR_STRING, VECTOR_TABLE = range(8)
-
-_U8 = struct.Struct("<B")
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 _U32 = struct.Struct("<I")
@@ -37,28 +36,148 @@ _U32_PAIR = struct.Struct("<II")
 _u32 = _U32.unpack_from
 _pack = struct.pack
 _pack_into = _U32.pack_into
-_by_size = itemgetter(0)
+
+Encoder = Callable[[bytearray, Any, Any], int]
+Decoder = Callable[[bytes, int], Any]
 
 
 class CodecError(ValueError):
     """A message cannot be encoded (bad value for its schema) or decoded (malformed)."""
 
 
-class _TablePlan:
-    """How to write and read one table's fields."""
+# ----------------------------------------------------- helpers of the generated code
 
-    __slots__ = ("cls", "decode_fields", "defaults", "encode_fields", "name", "vtable")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.cls: type = object
-        self.defaults: dict[str, Any] = {}
-        # (attr, kind, slot, inline format, inline size, default, sub, union type attr),
-        # widest first: appending present fields in this order aligns every one of them.
-        self.encode_fields: list[tuple] = []
-        # (attr, kind, slot, reader, sub), sorted by slot
-        self.decode_fields: list[tuple] = []
-        self.vtable = struct.Struct("<HH")
+def _finish(
+    buf: bytearray,
+    name: str,
+    vtable_struct: struct.Struct,
+    vtable: list[int],
+    size: int,
+    formats: str,
+    scalars: list[Any],
+    children: list[tuple],
+) -> int:
+    """Append a table (its vtable, inline fields, then children); return its position.
+
+    ``formats``/``scalars`` hold the inline fields widest first, after the soffset
+    placeholder, so aligning the table aligns all of them; ``children`` are
+    ``(inline offset, writer, value, argument)`` for strings, vectors and tables.
+    """
+    start = len(buf)
+    if start & 1:
+        buf += b"\0"
+        start += 1
+    vtable_size = vtable_struct.size
+    table = start + vtable_size
+    # With 8-byte fields (they come first), 8-align what follows the 4-byte soffset.
+    wide = size > 4 and formats[2] in "qQd"
+    pad = (4 - table) % 8 if wide else -table & 3
+    table += pad
+    scalars[0] = table - start
+    buf += vtable_struct.pack(vtable_size, size, *vtable)
+    if pad:
+        buf += bytes(pad)
+    try:
+        buf += _pack(formats, *scalars)
+    except struct.error as error:
+        raise CodecError(f"{name}: {error}") from None
+    for offset, writer, value, argument in children:
+        child = writer(buf, value, argument)
+        offset += table
+        _pack_into(buf, offset, child - offset)
+    return table
+
+
+def w_string(buf: bytearray, value: str | bytes, _: Any = None) -> int:
+    data = value.encode() if isinstance(value, str) else value
+    pad = -len(buf) & 3
+    if pad:
+        buf += bytes(pad)
+    pos = len(buf)
+    buf += _U32.pack(len(data))
+    buf += data
+    buf += b"\0"
+    return pos
+
+
+def _vector_start(buf: bytearray, count: int, element_size: int = 4) -> int:
+    pad = -(len(buf) + 4) % (8 if element_size == 8 else 4)
+    if pad:
+        buf += bytes(pad)
+    pos = len(buf)
+    buf += _U32.pack(count)
+    return pos
+
+
+def w_scalars(buf: bytearray, value: Any, fmt: str) -> int:
+    pos = _vector_start(buf, len(value), struct.calcsize(fmt))
+    buf += _pack(f"<{len(value)}{fmt}", *value)
+    return pos
+
+
+def w_bytes(buf: bytearray, value: Any, _: Any = None) -> int:
+    pos = _vector_start(buf, len(value))
+    buf += bytes(value)
+    return pos
+
+
+def w_strings(buf: bytearray, value: Any, _: Any = None) -> int:
+    return w_tables(buf, value, w_string)
+
+
+def w_tables(buf: bytearray, value: Any, encoder: Encoder) -> int:
+    pos = _vector_start(buf, len(value))
+    buf += bytes(4 * len(value))
+    slot = pos + 4
+    for item in value:
+        child = encoder(buf, item, None)
+        _pack_into(buf, slot, child - slot)
+        slot += 4
+    return pos
+
+
+_VTABLE_READERS: dict[int, struct.Struct] = {}
+
+
+def _offsets(buf: bytes, pos: int, slots: int) -> tuple[int, ...]:
+    """The field offsets of the table at ``pos``, padded with zeros to ``slots``."""
+    vtable = pos - _I32.unpack_from(buf, pos)[0]
+    count = min((_U16.unpack_from(buf, vtable)[0] - 4) >> 1, slots)
+    reader = _VTABLE_READERS.get(count)
+    if reader is None:
+        reader = _VTABLE_READERS[count] = struct.Struct(f"<{count}H")
+    offsets = reader.unpack_from(buf, vtable + 4)
+    return offsets if count == slots else offsets + (0,) * (slots - count)
+
+
+def r_string(buf: bytes, pos: int) -> bytes:
+    pos += _u32(buf, pos)[0]
+    return buf[pos + 4 : pos + 4 + _u32(buf, pos)[0]]
+
+
+def r_scalars(buf: bytes, pos: int, fmt: str) -> list[Any]:
+    pos += _u32(buf, pos)[0]
+    return list(struct.unpack_from(f"<{_u32(buf, pos)[0]}{fmt}", buf, pos + 4))
+
+
+def r_bytes(buf: bytes, pos: int, _: Any = None) -> list[int]:
+    pos += _u32(buf, pos)[0]
+    return list(buf[pos + 4 : pos + 4 + _u32(buf, pos)[0]])
+
+
+def r_strings(buf: bytes, pos: int, _: Any = None) -> list[bytes]:
+    pos += _u32(buf, pos)[0]
+    return [r_string(buf, slot) for slot in range(pos + 4, pos + 4 + 4 * _u32(buf, pos)[0], 4)]
+
+
+def r_tables(buf: bytes, pos: int, decoder: Decoder) -> list[Any]:
+    pos += _u32(buf, pos)[0]
+    slots = range(pos + 4, pos + 4 + 4 * _u32(buf, pos)[0], 4)
+    return [decoder(buf, slot + _u32(buf, slot)[0]) for slot in slots]
+
+
+# ------------------------------------------------------------------ code generation
 
 
 def _camel(name: str) -> str:
@@ -72,239 +191,253 @@ def _object_class(table_name: str) -> type:
     return getattr(module, table_name.rsplit(".", 1)[1] + "T")
 
 
-def _compile_table(
-    plan: _TablePlan, table: Table, schema: Schema, plans: dict[str, _TablePlan]
-) -> None:
-    plan.cls = _object_class(table.name)
-    plan.defaults = vars(plan.cls())
-    encode, decode = plan.encode_fields, plan.decode_fields
-    for field in table.fields:
+class _Generator:
+    """Python source of one encoder ``e<i>`` and one decoder ``d<i>`` per table.
+
+    The source refers to per-table constants bound in ``namespace``: ``C<i>`` the
+    object-API class, ``D<i>`` its default attributes, ``V<i>`` the vtable struct,
+    ``N<i>`` the table name and ``U<i>_<attr>`` a union's member encoders/decoders.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.index = {name: i for i, name in enumerate(schema.tables)}
+        self.namespace: dict[str, Any] = {
+            "CodecError": CodecError,
+            "_finish": _finish,
+            "_offsets": _offsets,
+            "_u32": _u32,
+            "w_string": w_string,
+            "w_scalars": w_scalars,
+            "w_bytes": w_bytes,
+            "w_strings": w_strings,
+            "w_tables": w_tables,
+            "r_string": r_string,
+            "r_scalars": r_scalars,
+            "r_bytes": r_bytes,
+            "r_strings": r_strings,
+            "r_tables": r_tables,
+        }
+        self.lines: list[str] = []
+
+    def source(self) -> str:
+        for name, table in self.schema.tables.items():
+            self.bind_table(self.index[name], table)
+        for name, table in self.schema.tables.items():
+            self.encoder(self.index[name], table)
+            self.decoder(self.index[name], table)
+        return "\n".join(self.lines) + "\n"
+
+    def bind_table(self, i: int, table: Table) -> None:
+        cls = _object_class(table.name)
+        defaults = vars(cls())
+        for field in table.fields:
+            for attr in self.attrs(field):
+                if attr not in defaults:
+                    raise SchemaError(f"{cls.__name__} has no attribute {attr!r}")
+        slots = max((f.slot for f in table.fields), default=-1) + 1
+        self.namespace.update(
+            {f"C{i}": cls, f"D{i}": defaults, f"V{i}": struct.Struct(f"<{slots + 2}H")}
+        )
+        self.namespace[f"N{i}"] = table.name
+
+    def attrs(self, field: Field) -> list[str]:
         attr = _camel(field.name)
-        attrs = [attr]
+        return [attr, attr + "Type"] if field.type.base in self.schema.unions else [attr]
+
+    def members(self, field: Field) -> list[tuple[int, int]]:
+        """(union type, table index) of a union field's members."""
+        members = self.schema.unions[field.type.base].members
+        return [(value + 1, self.index[name]) for value, name in enumerate(members)]
+
+    def inline(self, field: Field) -> tuple[str, int]:
+        """The field's inline struct format and size: a scalar, or a 4-byte offset."""
+        scalar = self.schema.scalar_of(field.type.base)
+        if scalar is None or field.type.vector:
+            return "I", 4
+        fmt = SCALARS[scalar]
+        return fmt, struct.calcsize(fmt)
+
+    def writer(self, field: Field) -> tuple[str, str]:
+        """The child writer of a reference field and its argument, as source."""
         base, vector = field.type.base, field.type.vector
-        scalar = schema.scalar_of(base)
-        if scalar is not None and not vector:
+        scalar = self.schema.scalar_of(base)
+        if scalar is not None:
             fmt = SCALARS[scalar]
-            encode.append(
-                (attr, SCALAR, field.slot, fmt, struct.calcsize(fmt), field.default, None, None)
-            )
-            decode.append((attr, SCALAR, field.slot, struct.Struct("<" + fmt), None))
-        elif scalar is not None:
-            fmt = SCALARS[scalar]
-            kind = VECTOR_BYTES if fmt == "B" else VECTOR_SCALAR
-            encode.append((attr, kind, field.slot, "I", 4, None, fmt, None))
-            decode.append((attr, kind, field.slot, None, fmt))
-        elif base == "string":
-            kind = VECTOR_STRING if vector else STRING
-            encode.append((attr, kind, field.slot, "I", 4, None, None, None))
-            decode.append((attr, kind, field.slot, None, None))
-        elif base in schema.tables:
-            kind = VECTOR_TABLE if vector else TABLE
-            encode.append((attr, kind, field.slot, "I", 4, None, plans[base], None))
-            decode.append((attr, kind, field.slot, None, plans[base]))
-        else:
-            members = {i + 1: plans[m] for i, m in enumerate(schema.unions[base].members)}
-            type_attr = attr + "Type"
-            attrs.append(type_attr)
-            encode.append((type_attr, SCALAR, field.slot - 1, "B", 1, 0, None, None))
-            encode.append((attr, UNION, field.slot, "I", 4, None, members, type_attr))
-            decode.append((type_attr, SCALAR, field.slot - 1, _U8, None))
-            decode.append((attr, UNION, field.slot, type_attr, members))
-        for name in attrs:
-            if name not in plan.defaults:
-                raise SchemaError(f"{plan.cls.__name__} has no attribute {name!r}")
-    encode.sort(key=itemgetter(4), reverse=True)
-    decode.sort(key=itemgetter(2))
-    slots = max((f.slot for f in table.fields), default=-1) + 1
-    plan.vtable = struct.Struct(f"<{slots + 2}H")
+            return ("w_bytes", "None") if fmt == "B" else ("w_scalars", repr(fmt))
+        if base == "string":
+            return ("w_strings", "None") if vector else ("w_string", "None")
+        if vector:
+            return "w_tables", f"e{self.index[base]}"
+        return f"e{self.index[base]}", "None"
 
-
-def _compile(schema: Schema) -> dict[str, _TablePlan]:
-    plans = {name: _TablePlan(name) for name in schema.tables}
-    for name, table in schema.tables.items():
-        _compile_table(plans[name], table, schema, plans)
-    return plans
-
-
-# ----------------------------------------------------------------- encoding
-
-
-def _write_string(buf: bytearray, value: str | bytes) -> int:
-    data = value.encode() if isinstance(value, str) else value
-    pad = -len(buf) & 3
-    if pad:
-        buf += bytes(pad)
-    pos = len(buf)
-    buf += _U32.pack(len(data))
-    buf += data
-    buf += b"\0"
-    return pos
-
-
-def _write_vector(buf: bytearray, kind: int, value: Any, sub: Any) -> int:
-    count = len(value)
-    pad = -(len(buf) + 4) % (8 if kind == VECTOR_SCALAR and sub in "qQd" else 4)
-    if pad:
-        buf += bytes(pad)
-    pos = len(buf)
-    if kind == VECTOR_SCALAR:
-        buf += _pack(f"<I{count}{sub}", count, *value)
-    elif kind == VECTOR_BYTES:
-        buf += _U32.pack(count)
-        buf += bytes(value)
-    else:
-        buf += _U32.pack(count)
-        buf += bytes(4 * count)
-        slot = pos + 4
-        for item in value:
-            child = (
-                _write_string(buf, item) if kind == VECTOR_STRING else _encode_table(buf, item, sub)
-            )
-            _pack_into(buf, slot, child - slot)
-            slot += 4
-    return pos
-
-
-def _encode_table(buf: bytearray, obj: Any, plan: _TablePlan) -> int:
-    """Append ``obj``: its vtable, the table, then its children. Returns the table's position."""
-    values = obj.__dict__
-    vtable = [0] * (plan.vtable.size // 2 - 2)
-    formats = "<i"
-    scalars: list[Any] = [0]
-    children: list[tuple] = []
-    offset = 4
-    for attr, kind, slot, fmt, size, default, sub, type_attr in plan.encode_fields:
-        value = values.get(attr)
-        if value is None:
-            continue
-        if kind == SCALAR:
-            if value == default:
+    def encoder(self, i: int, table: Table) -> None:
+        slots = max((f.slot for f in table.fields), default=-1) + 1
+        out = self.lines
+        out += [
+            f"def e{i}(buf, obj, _=None):  # {table.name}",
+            "    d = obj.__dict__",
+            f"    vt = [0] * {slots}",
+            '    fmt = "<i"',
+            "    vals = [0]",
+            "    kids = []",
+            "    off = 4",
+        ]
+        fields: list[tuple[int, str, Field | None, Field]] = []
+        for field in table.fields:
+            fmt, size = self.inline(field)
+            if field.type.base in self.schema.unions:
+                fields.append((1, "B", None, field))  # the union's type, a uint8
+            fields.append((size, fmt, field, field))
+        fields.sort(key=lambda entry: -entry[0])
+        for size, fmt, field, owner in fields:
+            attr, *type_attr = self.attrs(owner)
+            if field is None:  # union type
+                out += [
+                    f'    v = d["{type_attr[0]}"]',
+                    "    if v:",
+                    f'        vt[{owner.slot - 1}] = off; off += 1; fmt += "B"; vals.append(v)',
+                ]
                 continue
-            scalars.append(value)
-        else:
-            if kind == UNION:
-                union_type = values.get(type_attr)
-                sub = sub.get(union_type)
-                if sub is None:
-                    raise CodecError(
-                        f"{plan.name}.{attr}: union type {union_type!r} is not a member"
+            out.append(f'    v = d["{attr}"]')
+            scalar = self.schema.scalar_of(field.type.base)
+            if scalar is not None and not field.type.vector:
+                test = "v is not None" if field.default is None else f"v != {field.default!r}"
+                if field.default is not None:
+                    test = f"v is not None and {test}"
+                out += [
+                    f"    if {test}:",
+                    f"        vt[{field.slot}] = off; off += {size}; "
+                    f'fmt += "{fmt}"; vals.append(v)',
+                ]
+                continue
+            out.append("    if v is not None:")
+            if field.type.base in self.schema.unions:
+                mapping = f"U{i}_{attr}"
+                self.namespace[mapping] = {t: f"e{index}" for t, index in self.members(field)}
+                out += [
+                    f'        w = {mapping}.get(d["{type_attr[0]}"])',
+                    "        if w is None:",
+                    f'            raise CodecError(f"{table.name}.{attr}: union type '
+                    f"{{d['{type_attr[0]}']!r}} is not a member\")",
+                ]
+                writer, argument = "w", "None"
+            else:
+                writer, argument = self.writer(field)
+            out.append(
+                f"        kids.append((off, {writer}, v, {argument})); vt[{field.slot}] = off; "
+                'off += 4; fmt += "I"; vals.append(0)'
+            )
+        out += [f"    return _finish(buf, N{i}, V{i}, vt, off, fmt, vals, kids)", ""]
+
+    def decoder(self, i: int, table: Table) -> None:
+        slots = max((f.slot for f in table.fields), default=-1) + 1
+        out = self.lines
+        out += [
+            f"def d{i}(buf, pos):  # {table.name}",
+            f"    o = _offsets(buf, pos, {slots})",
+            f"    d = D{i}.copy()",
+        ]
+        for field in table.fields:
+            attr, *type_attr = self.attrs(field)
+            base, vector = field.type.base, field.type.vector
+            scalar = self.schema.scalar_of(base)
+            if type_attr:
+                out += [
+                    f"    p = o[{field.slot - 1}]",
+                    f'    if p: d["{type_attr[0]}"] = buf[pos + p]',
+                ]
+            out.append(f"    p = o[{field.slot}]")
+            if scalar is not None and not vector:
+                fmt = SCALARS[scalar]
+                if fmt == "B":
+                    read = "buf[pos + p]"
+                elif fmt == "?":
+                    read = "buf[pos + p] != 0"
+                else:
+                    reader = f"S{i}_{attr}"
+                    self.namespace[reader] = struct.Struct("<" + fmt).unpack_from
+                    read = f"{reader}(buf, pos + p)[0]"
+            elif base == "string" and not vector:
+                read = "r_string(buf, pos + p)"
+            elif vector:
+                if scalar is not None:
+                    fmt = SCALARS[scalar]
+                    read = (
+                        "r_bytes(buf, pos + p)"
+                        if fmt == "B"
+                        else f"r_scalars(buf, pos + p, {fmt!r})"
                     )
-                kind = TABLE
-            scalars.append(0)
-            children.append((offset, kind, value, sub))
-        vtable[slot] = offset
-        offset += size
-        formats += fmt
-    start = len(buf) + (len(buf) & 1)
-    table = start + plan.vtable.size
-    if offset > 4 and formats[2] in "qQd":  # 8-byte scalars first, 8-aligned after the soffset
-        table += (4 - table) % 8
-    else:
-        table += -table % 4
-    scalars[0] = table - start
-    buf += bytes(start - len(buf))
-    buf += plan.vtable.pack(plan.vtable.size, offset, *vtable)
-    buf += bytes(table - start - plan.vtable.size)
-    try:
-        buf += _pack(formats, *scalars)
-    except struct.error as error:
-        raise CodecError(f"{plan.name}: {error}") from None
-    for offset, kind, value, sub in children:
-        if kind == STRING:
-            child = _write_string(buf, value)
-        elif kind == TABLE:
-            child = _encode_table(buf, value, sub)
-        else:
-            child = _write_vector(buf, kind, value, sub)
-        field = table + offset
-        _pack_into(buf, field, child - field)
-    return table
+                elif base == "string":
+                    read = "r_strings(buf, pos + p)"
+                else:
+                    read = f"r_tables(buf, pos + p, d{self.index[base]})"
+            elif base in self.schema.tables:
+                read = f"d{self.index[base]}(buf, pos + p + _u32(buf, pos + p)[0])"
+            else:
+                mapping = f"U{i}_{attr}_d"
+                self.namespace[mapping] = {t: f"d{index}" for t, index in self.members(field)}
+                out += [
+                    f'    m = {mapping}.get(d["{type_attr[0]}"])',
+                    "    if p and m is not None:",
+                    f'        d["{attr}"] = m(buf, pos + p + _u32(buf, pos + p)[0])',
+                ]
+                continue
+            out.append(f'    if p: d["{attr}"] = {read}')
+        out += [f"    t = C{i}.__new__(C{i})", "    t.__dict__ = d", "    return t", ""]
+
+
+class _Codec:
+    """The compiled encoders and decoders, by table name."""
+
+    def __init__(self, schema: Schema) -> None:
+        generator = _Generator(schema)
+        self.source = generator.source()
+        namespace = generator.namespace
+        exec(compile(self.source, "<sfu_control.fbs_codec generated>", "exec"), namespace)
+        for name, value in list(namespace.items()):
+            if name.startswith("U") and isinstance(value, dict):  # union maps: names -> functions
+                namespace[name] = {t: namespace[f] for t, f in value.items()}
+        self.encoders: dict[str, Encoder] = {}
+        self.decoders: dict[str, Decoder] = {}
+        for name, i in generator.index.items():
+            self.encoders[name] = namespace[f"e{i}"]
+            self.decoders[name] = namespace[f"d{i}"]
+
+
+_CODEC: _Codec | None = None
+
+
+def _codec() -> _Codec:
+    """The codec, compiled on first use (it imports every generated binding module)."""
+    global _CODEC
+    if _CODEC is None:
+        _CODEC = _Codec(load_schema(SCHEMA_DIR))
+    return _CODEC
+
+
+def codec_source() -> str:
+    """The generated encoders and decoders, for reading and debugging."""
+    return _codec().source
+
+
+# ---------------------------------------------------------------------- entry points
 
 
 def encode(obj: Any, table_name: str = "FBS.Message.Message") -> bytes:
     """``obj`` (an object-API ``*T``) as a size-prefixed FlatBuffer of ``table_name``."""
     buf = bytearray(8)
     try:
-        root = _encode_table(buf, obj, _plans()[table_name])
-    except (TypeError, AttributeError) as error:
-        raise CodecError(f"cannot encode {table_name}: {error}") from None
+        root = _codec().encoders[table_name](buf, obj, None)
+    except (TypeError, AttributeError, KeyError) as error:
+        raise CodecError(f"cannot encode {table_name}: {error!r}") from None
     _U32_PAIR.pack_into(buf, 0, len(buf) - 4, root - 4)
     return bytes(buf)
-
-
-# ----------------------------------------------------------------- decoding
-
-
-def _read_string(buf: bytes, pos: int) -> bytes:
-    pos += _u32(buf, pos)[0]
-    return buf[pos + 4 : pos + 4 + _u32(buf, pos)[0]]
-
-
-_VTABLE_READERS: dict[int, struct.Struct] = {}
-
-
-def _vtable_reader(slots: int) -> struct.Struct:
-    reader = _VTABLE_READERS.get(slots)
-    if reader is None:
-        reader = _VTABLE_READERS[slots] = struct.Struct(f"<{slots}H")
-    return reader
-
-
-def _decode_table(buf: bytes, pos: int, plan: _TablePlan) -> Any:
-    vtable = pos - _I32.unpack_from(buf, pos)[0]
-    slots = (_U16.unpack_from(buf, vtable)[0] - 4) >> 1
-    offsets = _vtable_reader(slots).unpack_from(buf, vtable + 4)
-    values = plan.defaults.copy()
-    for attr, kind, slot, reader, sub in plan.decode_fields:
-        if slot >= slots:
-            break
-        offset = offsets[slot]
-        if not offset:
-            continue
-        field = pos + offset
-        if kind == SCALAR:
-            values[attr] = reader.unpack_from(buf, field)[0]
-        elif kind == STRING:
-            values[attr] = _read_string(buf, field)
-        elif kind == TABLE:
-            values[attr] = _decode_table(buf, field + _u32(buf, field)[0], sub)
-        elif kind == UNION:
-            member = sub.get(values[reader])
-            if member is not None:
-                values[attr] = _decode_table(buf, field + _u32(buf, field)[0], member)
-        else:
-            values[attr] = _decode_vector(buf, field + _u32(buf, field)[0], kind, sub)
-    obj = object.__new__(plan.cls)
-    obj.__dict__ = values
-    return obj
-
-
-def _decode_vector(buf: bytes, pos: int, kind: int, sub: Any) -> Any:
-    count = _u32(buf, pos)[0]
-    start = pos + 4
-    if kind == VECTOR_BYTES:
-        return list(buf[start : start + count])
-    if kind == VECTOR_SCALAR:
-        return list(struct.unpack_from(f"<{count}{sub}", buf, start))
-    slots = range(start, start + 4 * count, 4)
-    if kind == VECTOR_STRING:
-        return [_read_string(buf, slot) for slot in slots]
-    return [_decode_table(buf, slot + _u32(buf, slot)[0], sub) for slot in slots]
 
 
 def decode(payload: bytes, table_name: str = "FBS.Message.Message") -> Any:
     """A FlatBuffer of ``table_name`` (without its size prefix) as an object-API ``*T``."""
     try:
-        return _decode_table(payload, _u32(payload, 0)[0], _plans()[table_name])
+        return _codec().decoders[table_name](payload, _u32(payload, 0)[0])
     except (struct.error, IndexError, KeyError) as error:
-        raise CodecError(f"malformed {table_name}: {error}") from None
-
-
-_PLANS: dict[str, _TablePlan] = {}
-
-
-def _plans() -> dict[str, _TablePlan]:
-    """Every table's plan, compiled on first use (it imports every generated module)."""
-    if not _PLANS:
-        _PLANS.update(_compile(load_schema(SCHEMA_DIR)))
-    return _PLANS
+        raise CodecError(f"malformed {table_name}: {error!r}") from None
