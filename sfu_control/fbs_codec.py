@@ -140,15 +140,18 @@ def w_tables(buf: bytearray, value: Any, encoder: Encoder) -> int:
 _VTABLE_READERS: dict[int, struct.Struct] = {}
 
 
-def _offsets(buf: bytes, pos: int, slots: int) -> tuple[int, ...]:
-    """The field offsets of the table at ``pos``, padded with zeros to ``slots``."""
-    vtable = pos - _I32.unpack_from(buf, pos)[0]
-    count = min((_U16.unpack_from(buf, vtable)[0] - 4) >> 1, slots)
+def _vtable(buf: bytes, vtable: int, slots: int) -> tuple[int, ...]:
+    """A vtable shorter or longer than the schema's ``slots``, read as if it had them.
+
+    The generated decoders read a vtable with every slot in one go; writers trim
+    trailing absent fields (the worker's C++ builder does), and a newer schema
+    may have more: those vtables come here, padded with zeros or cut.
+    """
+    count = min((_U16.unpack_from(buf, vtable)[0] - 4) >> 1, slots) + 2
     reader = _VTABLE_READERS.get(count)
     if reader is None:
         reader = _VTABLE_READERS[count] = struct.Struct(f"<{count}H")
-    offsets = reader.unpack_from(buf, vtable + 4)
-    return offsets if count == slots else offsets + (0,) * (slots - count)
+    return reader.unpack_from(buf, vtable) + (0,) * (slots + 2 - count)
 
 
 def r_string(buf: bytes, pos: int) -> bytes:
@@ -205,7 +208,9 @@ class _Generator:
         self.namespace: dict[str, Any] = {
             "CodecError": CodecError,
             "_finish": _finish,
-            "_offsets": _offsets,
+            "_vtable": _vtable,
+            "_i32": _I32.unpack_from,
+            "_u16": _U16.unpack_from,
             "_u32": _u32,
             "w_string": w_string,
             "w_scalars": w_scalars,
@@ -335,7 +340,9 @@ class _Generator:
         out = self.lines
         out += [
             f"def d{i}(buf, pos):  # {table.name}",
-            f"    o = _offsets(buf, pos, {slots})",
+            "    vt = pos - _i32(buf, pos)[0]",
+            f"    o = V{i}.unpack_from(buf, vt) if _u16(buf, vt)[0] == {4 + 2 * slots} "
+            f"else _vtable(buf, vt, {slots})",
             f"    d = D{i}.copy()",
         ]
         for field in table.fields:
@@ -344,10 +351,10 @@ class _Generator:
             scalar = self.schema.scalar_of(base)
             if type_attr:
                 out += [
-                    f"    p = o[{field.slot - 1}]",
+                    f"    p = o[{field.slot + 1}]",
                     f'    if p: d["{type_attr[0]}"] = buf[pos + p]',
                 ]
-            out.append(f"    p = o[{field.slot}]")
+            out.append(f"    p = o[{field.slot + 2}]")
             if scalar is not None and not vector:
                 fmt = SCALARS[scalar]
                 if fmt == "B":

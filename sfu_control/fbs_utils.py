@@ -3,8 +3,8 @@
 Port of the Node library's ``RtpParameters.ts``, ``SctpParameters.ts``,
 ``SrtpParameters.ts``, ``RtpStream.ts`` and the ``parse*`` helpers spread over
 ``Transport.ts`` / ``WebRtcTransport.ts`` / ``Producer.ts`` / ``Consumer.ts``.
-Requests are built as object-API ``*T`` tables; responses arrive unpacked into
-``*T`` tables whose strings are ``bytes``.
+Requests are built as object-API ``*T`` tables; responses arrive decoded into
+``*T`` tables whose strings are ``bytes`` and vectors lists (``fbs_codec``).
 """
 
 from __future__ import annotations
