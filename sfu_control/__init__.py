@@ -10,6 +10,7 @@ from .data_consumer import DataConsumer
 from .data_producer import DataProducer
 from .direct_transport import DirectTransport
 from .errors import (
+    CodecError,
     InvalidStateError,
     UnsupportedError,
     WorkerError,
@@ -39,6 +40,7 @@ __all__ = [
     "MEDIASOUP_VERSION",
     "ActiveSpeakerObserver",
     "AudioLevelObserver",
+    "CodecError",
     "Consumer",
     "DataConsumer",
     "DataProducer",

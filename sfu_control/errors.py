@@ -19,3 +19,7 @@ class WorkerTimeoutError(WorkerError, TimeoutError):
 
 class WorkerTypeError(WorkerError, TypeError):
     """The worker rejected a request with a ``TypeError`` (invalid arguments)."""
+
+
+class CodecError(ValueError):
+    """A channel message cannot be encoded (a value outside its wire type) or decoded."""

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import CodecError
 from .fbs_schema import SCALARS, Field, Schema, SchemaError, Table, load_schema
 
 SCHEMA_DIR = Path(__file__).parent / "_fbs" / "schema"
@@ -39,10 +40,6 @@ _pack_into = _U32.pack_into
 
 Encoder = Callable[[bytearray, Any, Any], int]
 Decoder = Callable[[bytes, int], Any]
-
-
-class CodecError(ValueError):
-    """A message cannot be encoded (bad value for its schema) or decoded (malformed)."""
 
 
 # ----------------------------------------------------- helpers of the generated code

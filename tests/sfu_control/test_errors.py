@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from sfu_control import Router, UnsupportedError, Worker, WorkerError
+from sfu_control import CodecError, Router, UnsupportedError, Worker, WorkerError
 
 from .test_media import OPUS_PARAMETERS
 
@@ -45,3 +45,18 @@ async def test_invalid_parameters_are_rejected_before_the_worker(router: Router)
         await transport.consume(producer.id, {"codecs": [], "headerExtensions": []})
     assert not router.can_consume(producer.id, {"codecs": []})
     assert router.can_consume(producer.id, router.rtp_capabilities)
+
+
+async def test_value_out_of_its_wire_range_is_refused_and_the_channel_goes_on(
+    worker: Worker, router: Router
+) -> None:
+    """An SSRC beyond uint32 passes ortc's "is a number" check; the codec refuses it."""
+    transport = await router.create_plain_transport(listen_info={"ip": "127.0.0.1"})
+    too_big = copy.deepcopy(OPUS_PARAMETERS)
+    too_big["encodings"] = [{"ssrc": 2**32}]
+    with pytest.raises(CodecError, match="RtpEncodingParameters"):
+        await transport.produce("audio", too_big)
+    assert transport.producers == {}
+    producer = await transport.produce("audio", OPUS_PARAMETERS)
+    assert (await producer.dump())["id"] == producer.id
+    assert (await worker.dump())["routerIds"] == [router.id]
