@@ -399,13 +399,22 @@ def parse_srtp_parameters(p: Any) -> Dict:
     return {"cryptoSuite": names[p.cryptoSuite], "keyBase64": s(p.keyBase64)}
 
 
-def parse_base_transport_dump(d: Any) -> Dict:
-    result = to_dict(d)
+def parse_base_transport_data(d: Any) -> Dict:
+    """What a Transport keeps of its creation dump: the SCTP parameters and state.
+
+    The rest of the dump (producer and consumer ids, RTP listener tables) is only
+    true at that instant; ``dump()`` asks the worker again.
+    """
+    result: Dict = {}
     if d.sctpParameters is not None:
         result["sctpParameters"] = parse_sctp_parameters(d.sctpParameters)
     if d.sctpState is not None:
         result["sctpState"] = enum_to_str(fbs.SctpState, d.sctpState)
     return result
+
+
+def parse_base_transport_dump(d: Any) -> Dict:
+    return {**to_dict(d), **parse_base_transport_data(d)}
 
 
 def parse_base_transport_stats(st: Any) -> Dict:

@@ -7,6 +7,7 @@ from typing import Any
 from . import fbs, ortc
 from .consumer import Consumer
 from .fbs_utils import (
+    parse_base_transport_data,
     parse_base_transport_dump,
     parse_base_transport_stats,
     parse_srtp_parameters,
@@ -16,15 +17,20 @@ from .fbs_utils import (
 from .transport import Transport
 
 
-def parse_pipe_transport_dump(d: Any) -> dict[str, Any]:
+def parse_pipe_transport_data(d: Any) -> dict[str, Any]:
+    """What a PipeTransport keeps of the worker's dump when it is created."""
     return {
-        **parse_base_transport_dump(d.base),
+        **parse_base_transport_data(d.base),
         "tuple": parse_tuple(d.tuple),
         "rtx": d.rtx,
         "srtpParameters": (
             parse_srtp_parameters(d.srtpParameters) if d.srtpParameters is not None else None
         ),
     }
+
+
+def parse_pipe_transport_dump(d: Any) -> dict[str, Any]:
+    return {**parse_base_transport_dump(d.base), **parse_pipe_transport_data(d)}
 
 
 class PipeTransport(Transport):

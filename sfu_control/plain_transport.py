@@ -6,6 +6,7 @@ from typing import Any
 
 from . import fbs
 from .fbs_utils import (
+    parse_base_transport_data,
     parse_base_transport_dump,
     parse_base_transport_stats,
     parse_srtp_parameters,
@@ -15,9 +16,10 @@ from .fbs_utils import (
 from .transport import Transport
 
 
-def parse_plain_transport_dump(d: Any) -> dict[str, Any]:
+def parse_plain_transport_data(d: Any) -> dict[str, Any]:
+    """What a PlainTransport keeps of the worker's dump when it is created."""
     return {
-        **parse_base_transport_dump(d.base),
+        **parse_base_transport_data(d.base),
         "rtcpMux": d.rtcpMux,
         "comedia": d.comedia,
         "tuple": parse_tuple(d.tuple),
@@ -26,6 +28,10 @@ def parse_plain_transport_dump(d: Any) -> dict[str, Any]:
             parse_srtp_parameters(d.srtpParameters) if d.srtpParameters is not None else None
         ),
     }
+
+
+def parse_plain_transport_dump(d: Any) -> dict[str, Any]:
+    return {**parse_base_transport_dump(d.base), **parse_plain_transport_data(d)}
 
 
 class PlainTransport(Transport):

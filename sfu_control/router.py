@@ -17,17 +17,17 @@ from .events import EventEmitter
 from .fbs_utils import (
     crypto_suite_to_fbs,
     listen_info_to_fbs,
-    parse_base_transport_dump,
+    parse_base_transport_data,
     s,
     transport_options,
 )
-from .pipe_transport import PipeTransport, parse_pipe_transport_dump
-from .plain_transport import PlainTransport, parse_plain_transport_dump
+from .pipe_transport import PipeTransport, parse_pipe_transport_data
+from .plain_transport import PlainTransport, parse_plain_transport_data
 from .producer import Producer
 from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
 from .transport import Transport
 from .webrtc_server import WebRtcServer
-from .webrtc_transport import WebRtcTransport, parse_webrtc_transport_dump
+from .webrtc_transport import WebRtcTransport, parse_webrtc_transport_data
 
 TransportT = TypeVar("TransportT", bound=Transport)
 
@@ -243,7 +243,7 @@ class Router(EventEmitter):
             fbs.CreateWebRtcTransportRequestT(),
             options,
             WebRtcTransport,
-            parse_webrtc_transport_dump,
+            parse_webrtc_transport_data,
             app_data,
         )
         if webrtc_server is not None:
@@ -292,7 +292,7 @@ class Router(EventEmitter):
             fbs.CreatePlainTransportRequestT(),
             options,
             PlainTransport,
-            parse_plain_transport_dump,
+            parse_plain_transport_data,
             app_data,
         )
 
@@ -325,7 +325,7 @@ class Router(EventEmitter):
             fbs.CreatePipeTransportRequestT(),
             options,
             PipeTransport,
-            parse_pipe_transport_dump,
+            parse_pipe_transport_data,
             app_data,
         )
 
@@ -341,7 +341,7 @@ class Router(EventEmitter):
             fbs.CreateDirectTransportRequestT(),
             options,
             DirectTransport,
-            lambda d: parse_base_transport_dump(d.base),
+            lambda d: parse_base_transport_data(d.base),
             app_data,
         )
 

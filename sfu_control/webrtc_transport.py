@@ -10,6 +10,7 @@ from .fbs_utils import (
     FINGERPRINT_TO_FBS,
     enum_from_str,
     enum_to_str,
+    parse_base_transport_data,
     parse_base_transport_dump,
     parse_base_transport_stats,
     parse_tuple,
@@ -52,9 +53,10 @@ def parse_dtls_parameters(p: Any) -> dict[str, Any]:
     return result
 
 
-def parse_webrtc_transport_dump(d: Any) -> dict[str, Any]:
+def parse_webrtc_transport_data(d: Any) -> dict[str, Any]:
+    """What a WebRtcTransport keeps of the worker's dump when it is created."""
     return {
-        **parse_base_transport_dump(d.base),
+        **parse_base_transport_data(d.base),
         "iceRole": "controlled",
         "iceParameters": parse_ice_parameters(d.iceParameters),
         "iceCandidates": [parse_ice_candidate(c) for c in d.iceCandidates or []],
@@ -63,6 +65,10 @@ def parse_webrtc_transport_dump(d: Any) -> dict[str, Any]:
         "dtlsParameters": parse_dtls_parameters(d.dtlsParameters),
         "dtlsState": enum_to_str(fbs.DtlsState, d.dtlsState),
     }
+
+
+def parse_webrtc_transport_dump(d: Any) -> dict[str, Any]:
+    return {**parse_base_transport_dump(d.base), **parse_webrtc_transport_data(d)}
 
 
 def serialize_dtls_parameters(dtls_parameters: dict[str, Any]) -> Any:
