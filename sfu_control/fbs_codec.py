@@ -186,6 +186,11 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def _slots(table: Table) -> int:
+    """The length of the table's vtable: its highest field id + 1."""
+    return max((f.slot for f in table.fields), default=-1) + 1
+
+
 def _object_class(table_name: str) -> type:
     module = importlib.import_module(f"{__package__}._fbs.{table_name}")
     return getattr(module, table_name.rsplit(".", 1)[1] + "T")
@@ -195,8 +200,10 @@ class _Generator:
     """Python source of one encoder ``e<i>`` and one decoder ``d<i>`` per table.
 
     The source refers to per-table constants bound in ``namespace``: ``C<i>`` the
-    object-API class, ``D<i>`` its default attributes, ``V<i>`` the vtable struct,
-    ``N<i>`` the table name and ``U<i>_<attr>`` a union's member encoders/decoders.
+    object-API class, ``D<i>`` its default attributes, ``V<i>`` the struct of a
+    complete vtable, ``N<i>`` the table name, ``S<i>_<attr>`` a scalar's reader, and
+    ``U<i>_<attr>`` / ``U<i>_<attr>_d`` a union's member encoders / decoders (by name
+    until the source is executed, then the functions themselves).
     """
 
     def __init__(self, schema: Schema) -> None:
@@ -237,7 +244,7 @@ class _Generator:
             for attr in self.attrs(field):
                 if attr not in defaults:
                     raise SchemaError(f"{cls.__name__} has no attribute {attr!r}")
-        slots = max((f.slot for f in table.fields), default=-1) + 1
+        slots = _slots(table)
         self.namespace.update(
             {f"C{i}": cls, f"D{i}": defaults, f"V{i}": struct.Struct(f"<{slots + 2}H")}
         )
@@ -274,7 +281,7 @@ class _Generator:
         return f"e{self.index[base]}", "None"
 
     def encoder(self, i: int, table: Table) -> None:
-        slots = max((f.slot for f in table.fields), default=-1) + 1
+        slots = _slots(table)
         out = self.lines
         out += [
             f"def e{i}(buf, obj, _=None):  # {table.name}",
@@ -333,7 +340,7 @@ class _Generator:
         out += [f"    return _finish(buf, N{i}, V{i}, vt, off, fmt, vals, kids)", ""]
 
     def decoder(self, i: int, table: Table) -> None:
-        slots = max((f.slot for f in table.fields), default=-1) + 1
+        slots = _slots(table)
         out = self.lines
         out += [
             f"def d{i}(buf, pos):  # {table.name}",
