@@ -45,41 +45,68 @@ Decoder = Callable[[bytes, int], Any]
 # ----------------------------------------------------- helpers of the generated code
 
 
+class _Layouts(dict[int, tuple[bytes, struct.Struct, tuple[int, ...]]]):
+    """A table's byte layouts, computed once per set of present fields and alignment.
+
+    Keyed by ``present << 3 | len(buf) % 8`` (``present`` has bit ``1 << slot`` set
+    for each field written): the same fields at the same alignment always give the
+    same vtable, padding, soffset, inline struct and child offsets, so ``_finish``
+    writes a table with one lookup, one prefix and one ``pack``.
+    """
+
+    MAX = 1024  # layouts kept per table; a rarer one is computed each time
+
+    def __init__(self, name: str, slots: int, inline: list[tuple[int, str, bool]]) -> None:
+        super().__init__()
+        self.name = name
+        self.slots = slots
+        self.inline = inline  # (slot, struct format, is a child offset), widest first
+
+    def __missing__(self, key: int) -> tuple[bytes, struct.Struct, tuple[int, ...]]:
+        present, misalignment = key >> 3, key & 7
+        vtable = [0] * self.slots
+        formats, children, size = "<", [], 4
+        for slot, fmt, child in self.inline:
+            if present >> slot & 1:
+                vtable[slot] = size
+                if child:
+                    children.append(size)
+                size += struct.calcsize(fmt)
+                formats += fmt
+        start = misalignment + (misalignment & 1)  # vtables are 2-byte aligned
+        table = start + 4 + 2 * self.slots
+        # With 8-byte fields (they come first), 8-align what follows the 4-byte soffset.
+        pad = (4 - table) % 8 if formats[1:2] in ("q", "Q", "d") else -table & 3
+        prefix = b"".join(
+            (
+                bytes(start - misalignment),
+                struct.pack(f"<{self.slots + 2}H", 4 + 2 * self.slots, size, *vtable),
+                bytes(pad),
+                _I32.pack(table + pad - start),
+            )
+        )
+        layout = (prefix, struct.Struct(formats), tuple(children))
+        if len(self) < self.MAX:
+            self[key] = layout
+        return layout
+
+
 def _finish(
-    buf: bytearray,
-    name: str,
-    vtable_struct: struct.Struct,
-    vtable: list[int],
-    size: int,
-    formats: str,
-    scalars: list[Any],
-    children: list[tuple],
+    buf: bytearray, layouts: _Layouts, present: int, scalars: list[Any], children: list[tuple]
 ) -> int:
     """Append a table (its vtable, inline fields, then children); return its position.
 
-    ``formats``/``scalars`` hold the inline fields widest first, after the soffset
-    placeholder, so aligning the table aligns all of them; ``children`` are
-    ``(inline offset, writer, value, argument)`` for strings, vectors and tables.
+    ``scalars`` are the present inline fields widest first (0 for a child's offset),
+    ``children`` the ``(writer, value, argument)`` of its strings, vectors and tables.
     """
-    start = len(buf)
-    if start & 1:
-        buf += b"\0"
-        start += 1
-    vtable_size = vtable_struct.size
-    table = start + vtable_size
-    # With 8-byte fields (they come first), 8-align what follows the 4-byte soffset.
-    wide = size > 4 and formats[2] in "qQd"
-    pad = (4 - table) % 8 if wide else -table & 3
-    table += pad
-    scalars[0] = table - start
-    buf += vtable_struct.pack(vtable_size, size, *vtable)
-    if pad:
-        buf += bytes(pad)
+    prefix, fields, offsets = layouts[present << 3 | len(buf) & 7]
+    buf += prefix
+    table = len(buf) - 4
     try:
-        buf += _pack(formats, *scalars)
+        buf += fields.pack(*scalars)
     except struct.error as error:
-        raise CodecError(f"{name}: {error}") from None
-    for offset, writer, value, argument in children:
+        raise CodecError(f"{layouts.name}: {error}") from None
+    for offset, (writer, value, argument) in zip(offsets, children, strict=True):
         child = writer(buf, value, argument)
         offset += table
         _pack_into(buf, offset, child - offset)
@@ -200,8 +227,8 @@ class _Generator:
     """Python source of one encoder ``e<i>`` and one decoder ``d<i>`` per table.
 
     The source refers to per-table constants bound in ``namespace``: ``C<i>`` the
-    object-API class, ``D<i>`` its default attributes, ``V<i>`` the struct of a
-    complete vtable, ``N<i>`` the table name, ``S<i>_<attr>`` a scalar's reader, and
+    object-API class, ``D<i>`` its default attributes, ``L<i>`` its ``_Layouts``,
+    ``V<i>`` the struct of a complete vtable, ``S<i>_<attr>`` a scalar's reader, and
     ``U<i>_<attr>`` / ``U<i>_<attr>_d`` a union's member encoders / decoders (by name
     until the source is executed, then the functions themselves).
     """
@@ -248,7 +275,6 @@ class _Generator:
         self.namespace.update(
             {f"C{i}": cls, f"D{i}": defaults, f"V{i}": struct.Struct(f"<{slots + 2}H")}
         )
-        self.namespace[f"N{i}"] = table.name
 
     def attrs(self, field: Field) -> list[str]:
         attr = _camel(field.name)
@@ -281,16 +307,13 @@ class _Generator:
         return f"e{self.index[base]}", "None"
 
     def encoder(self, i: int, table: Table) -> None:
-        slots = _slots(table)
         out = self.lines
         out += [
             f"def e{i}(buf, obj, _=None):  # {table.name}",
             "    d = obj.__dict__",
-            f"    vt = [0] * {slots}",
-            '    fmt = "<i"',
-            "    vals = [0]",
+            "    present = 0",
+            "    vals = []",
             "    kids = []",
-            "    off = 4",
         ]
         fields: list[tuple[int, str, Field | None, Field]] = []
         for field in table.fields:
@@ -299,27 +322,27 @@ class _Generator:
                 fields.append((1, "B", None, field))  # the union's type, a uint8
             fields.append((size, fmt, field, field))
         fields.sort(key=lambda entry: -entry[0])
-        for size, fmt, field, owner in fields:
+        inline: list[tuple[int, str, bool]] = []
+        for _size, fmt, field, owner in fields:
             attr, *type_attr = self.attrs(owner)
             if field is None:  # union type
+                inline.append((owner.slot - 1, "B", False))
                 out += [
                     f'    v = d["{type_attr[0]}"]',
                     "    if v:",
-                    f'        vt[{owner.slot - 1}] = off; off += 1; fmt += "B"; vals.append(v)',
+                    f"        present |= {1 << owner.slot - 1}; vals.append(v)",
                 ]
                 continue
             out.append(f'    v = d["{attr}"]')
             scalar = self.schema.scalar_of(field.type.base)
             if scalar is not None and not field.type.vector:
+                inline.append((field.slot, fmt, False))
                 test = "v is not None" if field.default is None else f"v != {field.default!r}"
                 if field.default is not None:
                     test = f"v is not None and {test}"
-                out += [
-                    f"    if {test}:",
-                    f"        vt[{field.slot}] = off; off += {size}; "
-                    f'fmt += "{fmt}"; vals.append(v)',
-                ]
+                out += [f"    if {test}:", f"        present |= {1 << field.slot}; vals.append(v)"]
                 continue
+            inline.append((field.slot, fmt, True))
             out.append("    if v is not None:")
             if field.type.base in self.schema.unions:
                 mapping = f"U{i}_{attr}"
@@ -334,10 +357,11 @@ class _Generator:
             else:
                 writer, argument = self.writer(field)
             out.append(
-                f"        kids.append((off, {writer}, v, {argument})); vt[{field.slot}] = off; "
-                'off += 4; fmt += "I"; vals.append(0)'
+                f"        present |= {1 << field.slot}; vals.append(0); "
+                f"kids.append(({writer}, v, {argument}))"
             )
-        out += [f"    return _finish(buf, N{i}, V{i}, vt, off, fmt, vals, kids)", ""]
+        self.namespace[f"L{i}"] = _Layouts(table.name, _slots(table), inline)
+        out += [f"    return _finish(buf, L{i}, present, vals, kids)", ""]
 
     def decoder(self, i: int, table: Table) -> None:
         slots = _slots(table)
