@@ -1,7 +1,8 @@
 """The monitor inside the service: one pass every ``monitor_interval`` seconds.
 
 The rules are in ``app.services.monitor``; this only schedules them and closes the sockets
-and media rooms of the consultations it ends, or that were ended elsewhere.
+and media rooms of the consultations it ends, or that were ended elsewhere. Each pass also
+removes the temporary files of uploads a crash cut off.
 """
 
 import asyncio
@@ -13,6 +14,9 @@ from app.services.onetoones import Live
 from app.state import AppState
 
 log = logging.getLogger(__name__)
+
+# An upload's temporary file untouched this long belongs to a request that died with its process.
+ABANDONED_UPLOAD_AGE = 3600.0
 
 
 class MonitorTask:
@@ -56,6 +60,9 @@ class MonitorTask:
                 live.close(onetoone_id, reason)
             policy = monitor.Policy.from_settings(state.settings)
             report = await monitor.run(db, policy, state.storage, live)
+        abandoned = await asyncio.to_thread(state.storage.remove_abandoned, ABANDONED_UPLOAD_AGE)
+        if abandoned:
+            log.info("monitor: removed %s abandoned upload file(s)", abandoned)
         if report or ended:
             log.info(
                 "monitor: killed %s, deleted %s, audit rows purged %s, ended elsewhere %s",

@@ -6,10 +6,12 @@ a reader never sees half a document and a failed upload leaves nothing behind.
 """
 
 import asyncio
+import contextlib
 import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Protocol
@@ -43,6 +45,11 @@ class Storage(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+
+    def remove_abandoned(self, idle_for: float) -> int:
+        """Remove what uploads cut off by a crash left behind, untouched for ``idle_for``
+        seconds (an upload in progress keeps writing). Returns how many were removed."""
+        ...
 
 
 def new_key() -> str:
@@ -127,6 +134,16 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def remove_abandoned(self, idle_for: float) -> int:
+        removed = 0
+        deadline = time.time() - idle_for
+        for temp in self.temp_dir.glob("*.part"):
+            with contextlib.suppress(FileNotFoundError):  # committed or discarded meanwhile
+                if temp.stat().st_mtime < deadline:
+                    temp.unlink()
+                    removed += 1
+        return removed
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -87,3 +87,21 @@ async def test_a_kill_from_the_command_line_reaches_the_running_service(
                 assert await socket.event("consultationEnded") == {"reason": "expired"}
             finally:
                 await doctor.close()
+
+
+async def test_the_monitor_removes_uploads_a_crash_left_behind(fresh_url: str, tmp_path: Path):
+    """Temporary upload files untouched for an hour are removed; recent ones are kept."""
+    temp = tmp_path / "documents" / "tmp"
+    temp.mkdir(parents=True)
+    abandoned, recent = temp / "abandoned.part", temp / "in-progress.part"
+    abandoned.write_bytes(b"half a document")
+    recent.write_bytes(b"an upload still being written")
+    two_hours_ago = datetime.now(UTC).timestamp() - 7200
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    with hocovisio(fresh_url, tmp_path, extra_env={"HOCOVISIO_MONITOR_INTERVAL": "0.2"}):
+        for _ in range(50):
+            if not abandoned.exists():
+                break
+            await asyncio.sleep(0.1)
+        assert not abandoned.exists()
+        assert recent.read_bytes() == b"an upload still being written"
