@@ -343,6 +343,11 @@ class _Generator:
                 out += [f"    if {test}:", f"        present |= {1 << field.slot}; vals.append(v)"]
                 continue
             inline.append((field.slot, fmt, True))
+            if field.required:  # the worker reads these without checking: never send a hole
+                out += [
+                    "    if v is None:",
+                    f'        raise CodecError("{table.name}.{attr} is required")',
+                ]
             out.append("    if v is not None:")
             if field.type.base in self.schema.unions:
                 mapping = f"U{i}_{attr}"

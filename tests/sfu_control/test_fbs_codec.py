@@ -272,6 +272,14 @@ def test_union_type_outside_the_union_is_a_codec_error() -> None:
         fbs_codec.encode(message)
 
 
+def test_a_missing_required_field_is_a_codec_error() -> None:
+    """The worker reads required fields without checking them: a hole must not reach it."""
+    message = produce_request()
+    message.data.body.rtpParameters.codecs[1].mimeType = None
+    with pytest.raises(fbs_codec.CodecError, match=r"RtpCodecParameters\.mimeType is required"):
+        fbs_codec.encode(message)
+
+
 @pytest.mark.parametrize("cut", [1, 7, 30, 200])
 def test_truncated_bytes_are_a_codec_error(cut: int) -> None:
     payload = fbs_codec.encode(produce_request())[4:]
