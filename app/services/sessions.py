@@ -60,6 +60,20 @@ async def authenticate(db: AsyncSession, credential: str | None) -> Caller | Non
     return Caller(*row) if row else None
 
 
+async def pending(db: AsyncSession, onetoone_id: int) -> list[Session]:
+    """The consultation's waiting room: its sessions not yet admitted, oldest first."""
+    return list(
+        (
+            await db.exec(
+                select(Session)
+                .where(Session.onetoone_id == onetoone_id)
+                .where(Session.validate_fromadmin == 0)
+                .order_by(Session.id)
+            )
+        ).all()
+    )
+
+
 async def _log_in(db: AsyncSession, session: Session) -> str:
     credential = new_token()
     assert session.id is not None

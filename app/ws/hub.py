@@ -13,7 +13,7 @@ from quart import Blueprint, abort, websocket
 from app.auth import credential_from
 from app.broker import Audience, Event, Subscription
 from app.devices.requests import station_left
-from app.services import onetoones
+from app.services import onetoones, sessions
 from app.services.sessions import authenticate
 from app.state import state
 from app.ws import protoo
@@ -48,6 +48,8 @@ async def participant_socket() -> None:
     subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
     if not peer.pending:
         _announce_joined(peer)
+    if peer.role == "medecin":
+        await _replay_waiting_room(peer, caller.onetoone.token)
     reader = asyncio.create_task(_read(peer))
     try:
         close_code = await _write(peer, subscription)
@@ -68,6 +70,22 @@ async def participant_socket() -> None:
         async with state().db() as db:
             await onetoones.touch(db, peer.onetoone_id)
             await db.commit()
+
+
+async def _replay_waiting_room(peer: Peer, onetoone_token: str) -> None:
+    """Tell a doctor who connects about the clients already waiting, as if they had just come.
+
+    Queried after subscribing, so none is missed; one arriving in between may be announced
+    twice, and clients key the waiting room by session id.
+    """
+    async with state().db() as db:
+        waiting = await sessions.pending(db, peer.onetoone_id)
+    for session in waiting:
+        state().broker.publish(
+            peer.onetoone_id,
+            Event("newSessionToValidate", {"session": session.public(onetoone_token)}),
+            Audience.sessions(peer.session_id),
+        )
 
 
 def _announce_joined(peer: Peer) -> None:

@@ -103,6 +103,11 @@ async def test_doctor_and_patient_hold_a_consultation(
     late = await people.page(join_path(consultation, "patient"))
     await expect(late.get_by_role("heading", name="Waiting room")).to_be_visible()
     await expect(late.locator(".consultation")).to_have_count(0)
+    # A doctor who reloads the page still finds the client waiting, listed once.
+    await expect(doctor.locator(".waiting-panel li")).to_have_count(1)
+    await doctor.reload()
+    await wait_for_media(doctor)
+    await expect(doctor.locator(".waiting-panel li")).to_have_count(1)
     await doctor.locator(".waiting-panel li").get_by_role("button", name="Admit").click()
     await expect(late.locator(".consultation")).to_be_visible(timeout=TIMEOUT_MS)
     await expect(late.locator(".form-panel [name=weight]")).to_have_value("72")

@@ -148,6 +148,30 @@ async def test_waiting_room_round_trip(
     assert events == ["pending", "reopened", "validated"]
 
 
+async def test_a_doctor_who_connects_later_is_told_who_is_already_waiting(
+    consultation: Consultation, participant: Callable[[], Participant]
+):
+    doctor, patient, newcomer = participant(), participant(), participant()
+    await doctor.open(consultation.link("medecin"))
+    await patient.open(consultation.link("patient"))
+    pending = (await newcomer.open(consultation.link("patient"))).json()["session"]
+
+    # Nobody's socket was open when the link was re-opened; the doctor connects afterwards.
+    doctor_socket = await doctor.socket()
+    announced = await doctor_socket.event("newSessionToValidate")
+    assert announced["session"]["id"] == pending["id"]
+    assert announced["session"]["validate_fromadmin"] == 0
+    assert "credential" not in announced["session"]
+    patient_socket = await patient.socket()
+    await patient_socket.no_event("newSessionToValidate", wait=0.3)
+
+    # Once admitted, nobody is waiting: the doctor's next socket is told nothing.
+    assert (await doctor.http.post("/validate", json={"sessionId": pending["id"]})).is_success
+    await doctor_socket.close()
+    again = await doctor.socket()
+    await again.no_event("newSessionToValidate", wait=0.5)
+
+
 async def test_validate_refusals(
     server: RunningServer,
     http: httpx.AsyncClient,

@@ -15,6 +15,8 @@ export class WaitingRoomPanel {
   }
 
   add(session) {
+    // A doctor's socket is told about everyone already waiting when it connects: once only.
+    if (this.list.querySelector(`[data-session-id="${session.id}"]`)) return;
     const item = h('li', { 'data-session-id': session.id },
       h('span', {}, `${roleName(session.role)} (session ${session.id})`),
       h('button', { type: 'button', onclick: () => this.admit(session, item) }, 'Admit'));
