@@ -77,16 +77,23 @@ class RunningServer:
 
 @contextmanager
 def hocovisio(
-    database_url: str, data_dir: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    port: int | None = None,
+    operator_key: str | None = None,
 ) -> Iterator[RunningServer]:
-    port = free_port()
+    """A ``hocovisio run`` process; give the ``port`` and ``operator_key`` of a stopped one
+    (and its data directory) to start it again."""
+    port = port or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "HOCOVISIO_HOST": "127.0.0.1",
         "HOCOVISIO_PORT": str(port),
         "HOCOVISIO_DATA_DIR": str(data_dir),
-        "HOCOVISIO_OPERATOR_KEY": "test-operator-key-" + os.urandom(8).hex(),
+        "HOCOVISIO_OPERATOR_KEY": operator_key or "test-operator-key-" + os.urandom(8).hex(),
         "HOCOVISIO_SFU_WORKERS": str(SFU_WORKERS),
         "HOCOVISIO_SFU_RTC_PORT": str(free_port_range(SFU_WORKERS)),
         "HOCOVISIO_SFU_ROOM_EMPTY_TIMEOUT": "2",

@@ -17,6 +17,9 @@ import { RemoteTile } from './tiles.js';
 const NOTICE_MS = 6000;
 const RESTART_ATTEMPTS = 5;
 const RESTART_DELAY_MS = 500;
+// A lost socket is opened again for about a minute (a network blip, a service restart).
+const RECONNECT_ATTEMPTS = 15;
+const RECONNECT_MAX_DELAY_MS = 5000;
 
 export async function consultationPage(root, onetooneToken, sessionToken) {
   let session;
@@ -43,6 +46,8 @@ class ConsultationPage {
     this.deviceConsumers = new Set();
     this.muted = new Set();
     this.finished = false;
+    this.admitted = false;
+    this.reconnecting = false;
     this.socket = new Socket(socketUrl());
     this.build();
     this.listen();
@@ -89,7 +94,8 @@ class ConsultationPage {
 
   listen() {
     const socket = this.socket;
-    socket.onClose = () => this.finish('Connection lost', 'The connection to the server was lost.');
+    socket.onClose = () => this.reconnect();
+    socket.on('serverShutdown', () => this.notice('The server is restarting; reconnecting…'));
     socket.onRequest((method, data) => {
       if (method !== 'newConsumer') throw new Error(`unknown request ${method}`);
       return this.media.consume(data);
@@ -124,6 +130,7 @@ class ConsultationPage {
     }
     if (this.session.validate_fromadmin === 0) await this.waitForAdmission();
     if (this.finished) return;
+    this.admitted = true;
     show(this.root, this.layout);
     setStatus('Connecting…');
     try {
@@ -143,6 +150,79 @@ class ConsultationPage {
     }
   }
 
+  // The socket closed without the consultation ending (that comes as `consultationEnded`
+  // first): open it again, catch up on what happened meanwhile and join the media again,
+  // since the server forgot this page's media with its socket.
+  async reconnect() {
+    if (this.finished || this.reconnecting) return;
+    this.reconnecting = true;
+    try {
+      await this.reopen();
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  async reopen() {
+    this.notice('The connection to the server was lost; reconnecting…');
+    setStatus('Reconnecting…');
+    this.media?.close();
+    this.media = null;
+    this.updateButtons();
+    for (let attempt = 1; attempt <= RECONNECT_ATTEMPTS && !this.finished; attempt += 1) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(RESTART_DELAY_MS * attempt, RECONNECT_MAX_DELAY_MS)));
+      if (this.finished) return;
+      try {
+        await this.socket.open();
+      } catch {
+        if (await this.consultationIsOver()) return;
+        continue;
+      }
+      if (this.admitted) await this.catchUp();
+      else await this.checkAdmission();
+      return;
+    }
+    this.finish('Connection lost', 'The connection to the server was lost.', true);
+  }
+
+  // Asked when the socket cannot be opened: 401 means the consultation ended meanwhile.
+  async consultationIsOver() {
+    try {
+      await api.openSession(this.onetooneToken, this.session.token);
+      return false;
+    } catch (error) {
+      if (error.status !== 401) return false;
+      this.finish('The consultation has ended', 'Thank you. You can close this page.');
+      return true;
+    }
+  }
+
+  // Still in the waiting room: the doctor may have let this client in meanwhile.
+  async checkAdmission() {
+    try {
+      const { session } = await api.openSession(this.onetooneToken, this.session.token);
+      if (session.validate_fromadmin === 1) this.admit?.();
+    } catch (error) {
+      this.notice(`Could not check the waiting room: ${error.message}`);
+    }
+  }
+
+  async catchUp() {
+    for (const peerId of [...this.tiles.keys()]) this.peerLeft(peerId, { quietly: true });
+    try {
+      await Promise.all([this.form.load(), this.chat.load(), this.devices.load(), this.loadPeers()]);
+    } catch (error) {
+      this.notice(`Could not reload the consultation: ${error.message}`);
+    }
+    try {
+      await this.startMedia();
+      this.notice('Reconnected.');
+    } catch (error) {
+      this.mediaFailed(error);
+    }
+  }
+
   waitForAdmission() {
     setStatus('In the waiting room');
     show(this.root, h('section', { class: 'panel waiting-screen' },
@@ -150,7 +230,10 @@ class ConsultationPage {
       h('p', {}, 'This link was already opened elsewhere. The doctor has been told you are here '
         + 'and will let you in shortly.'),
       h('div', { class: 'spinner' })));
-    return new Promise((resolve) => this.socket.on('newSessionIsValidate', resolve));
+    return new Promise((resolve) => {
+      this.admit = resolve;
+      this.socket.on('newSessionIsValidate', resolve);
+    });
   }
 
   async loadPeers() {
@@ -213,8 +296,8 @@ class ConsultationPage {
     return tile;
   }
 
-  peerLeft(peerId) {
-    this.notice(`${roleName(this.roles.get(peerId))} left.`);
+  peerLeft(peerId, { quietly = false } = {}) {
+    if (!quietly) this.notice(`${roleName(this.roles.get(peerId))} left.`);
     this.tiles.get(peerId)?.element.remove();
     this.tiles.delete(peerId);
     this.remote.classList.toggle('occupied', this.tiles.size > 0);

@@ -22,8 +22,10 @@ export class ChatPanel {
       h('div', { class: 'row' }, this.file, this.uploadButton));
   }
 
+  // The whole history: on opening, and again after a reconnection.
   async load() {
     const { messages } = await api.messages();
+    this.list.replaceChildren();
     for (const message of messages) this.add(message);
   }
 
