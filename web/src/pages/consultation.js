@@ -156,13 +156,19 @@ class ConsultationPage {
   async reconnect() {
     if (this.finished || this.reconnecting) return;
     this.reconnecting = true;
+    let opened;
     try {
-      await this.reopen();
+      opened = await this.reopen();
     } finally {
+      // From here on a new drop starts a new reconnection, even during the catching up.
       this.reconnecting = false;
     }
+    if (!opened) return;
+    if (this.admitted) await this.catchUp();
+    else await this.checkAdmission();
   }
 
+  // Whether the socket is open again (false: the page finished meanwhile).
   async reopen() {
     this.notice('The connection to the server was lost; reconnecting…');
     setStatus('Reconnecting…');
@@ -172,18 +178,16 @@ class ConsultationPage {
     for (let attempt = 1; attempt <= RECONNECT_ATTEMPTS && !this.finished; attempt += 1) {
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(RESTART_DELAY_MS * attempt, RECONNECT_MAX_DELAY_MS)));
-      if (this.finished) return;
+      if (this.finished) return false;
       try {
         await this.socket.open();
+        return true;
       } catch {
-        if (await this.consultationIsOver()) return;
-        continue;
+        if (await this.consultationIsOver()) return false;
       }
-      if (this.admitted) await this.catchUp();
-      else await this.checkAdmission();
-      return;
     }
     this.finish('Connection lost', 'The connection to the server was lost.', true);
+    return false;
   }
 
   // Asked when the socket cannot be opened: 401 means the consultation ended meanwhile.
