@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,12 @@ class StationSocket:
         try:
             async for text in self._connection:
                 self._frame(json.loads(text))
+        except ConnectionClosedError as closed:
+            # The server ends a consultation's sockets with its own code (4000); only a
+            # connection that broke without a close frame is an error.
+            if closed.rcvd is None:
+                raise
+            log.info("the server closed the socket (%s)", closed.rcvd.code)
         finally:
             for future in self._pending.values():
                 if not future.done():

@@ -228,12 +228,20 @@ async def test_station_stops_when_the_consultation_ends(
     station: Callable[[], subprocess.Popen[bytes]],
     consultation: Consultation,
     participant: Callable[[], Participant],
+    tmp_path: Path,
 ):
     doctor = participant()
     await doctor.open(consultation.link("medecin"))
     socket = await doctor.socket()
     process = station()
     await socket.event("peerJoined", timeout=30)
+    # Fully running (media joined, watching USB) when the consultation ends, not still joining.
+    log = tmp_path / "station.log"
+    for _ in range(150):
+        if "watching USB devices" in log.read_text():
+            break
+        await asyncio.sleep(0.1)
+    assert "watching USB devices" in log.read_text()
     headers = {"Authorization": f"Bearer {server.operator_key}"}
     ended = await http.delete(f"/onetoone/{consultation.token}", headers=headers)
     assert ended.status_code == 200
