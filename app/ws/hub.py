@@ -48,10 +48,10 @@ async def participant_socket() -> None:
     subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
     if not peer.pending:
         _announce_joined(peer)
-    if peer.role == "medecin":
-        await _replay_waiting_room(peer, caller.onetoone.token)
     reader = asyncio.create_task(_read(peer))
     try:
+        if peer.role == "medecin":
+            await _replay_waiting_room(peer, caller.onetoone.token)
         close_code = await _write(peer, subscription)
         reader.cancel()
         await websocket.close(close_code)
