@@ -33,7 +33,10 @@ def clone(value: Any) -> Any:
     A ``marshal`` round trip is done in C: 2.5 times faster than a recursive copy and
     about ten times faster than ``copy.deepcopy`` on RTP capabilities.
     """
-    return marshal.loads(marshal.dumps(value))
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except ValueError:
+        raise TypeError(f"not JSON-shaped data: {type(value).__name__}") from None
 
 
 def _is_number(value: Any) -> bool:

@@ -121,3 +121,12 @@ def test_scalability_mode_and_sctp_validation() -> None:
     assert params["ordered"] is False
     with pytest.raises(TypeError):
         ortc.validate_sctp_stream_parameters({"streamId": 1, "ordered": True, "maxRetransmits": 3})
+
+
+def test_clone_is_deep_and_refuses_what_is_not_json_shaped() -> None:
+    caps = {"codecs": [{"mimeType": "audio/opus", "parameters": {"useinbandfec": 1}}]}
+    cloned = ortc.clone(caps)
+    cloned["codecs"][0]["parameters"]["useinbandfec"] = 0
+    assert caps["codecs"][0]["parameters"] == {"useinbandfec": 1}
+    with pytest.raises(TypeError, match="not JSON-shaped"):
+        ortc.clone({"appData": object()})
