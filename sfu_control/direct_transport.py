@@ -6,7 +6,7 @@ from typing import Any
 
 from . import fbs
 from .errors import UnsupportedError
-from .fbs_utils import parse_base_transport_dump, parse_base_transport_stats
+from .fbs_utils import parse_base_transport_stats
 from .transport import Transport
 
 
@@ -15,10 +15,6 @@ class DirectTransport(Transport):
 
     def _data_type(self) -> str:
         return "direct"
-
-    async def dump(self) -> dict[str, Any]:
-        d = await self._channel.request(fbs.Method.TRANSPORT_DUMP, self.id)
-        return parse_base_transport_dump(d.base)
 
     async def get_stats(self) -> list[dict[str, Any]]:
         d = await self._channel.request(fbs.Method.TRANSPORT_GET_STATS, self.id)

@@ -8,7 +8,6 @@ from . import fbs, ortc
 from .consumer import Consumer
 from .fbs_utils import (
     parse_base_transport_data,
-    parse_base_transport_dump,
     parse_base_transport_stats,
     parse_srtp_parameters,
     parse_tuple,
@@ -29,12 +28,10 @@ def parse_pipe_transport_data(d: Any) -> dict[str, Any]:
     }
 
 
-def parse_pipe_transport_dump(d: Any) -> dict[str, Any]:
-    return {**parse_base_transport_dump(d.base), **parse_pipe_transport_data(d)}
-
-
 class PipeTransport(Transport):
     """Events (besides Transport's): ``sctpstatechange``."""
+
+    parse_data = staticmethod(parse_pipe_transport_data)
 
     @property
     def tuple(self) -> dict[str, Any]:
@@ -46,11 +43,6 @@ class PipeTransport(Transport):
 
     def _sets_cname_for_producers(self) -> bool:
         return False
-
-    async def dump(self) -> dict[str, Any]:
-        return parse_pipe_transport_dump(
-            await self._channel.request(fbs.Method.TRANSPORT_DUMP, self.id)
-        )
 
     async def get_stats(self) -> list[dict[str, Any]]:
         d = await self._channel.request(fbs.Method.TRANSPORT_GET_STATS, self.id)

@@ -7,7 +7,6 @@ from typing import Any
 from . import fbs
 from .fbs_utils import (
     parse_base_transport_data,
-    parse_base_transport_dump,
     parse_base_transport_stats,
     parse_srtp_parameters,
     parse_tuple,
@@ -30,12 +29,10 @@ def parse_plain_transport_data(d: Any) -> dict[str, Any]:
     }
 
 
-def parse_plain_transport_dump(d: Any) -> dict[str, Any]:
-    return {**parse_base_transport_dump(d.base), **parse_plain_transport_data(d)}
-
-
 class PlainTransport(Transport):
     """Events (besides Transport's): ``tuple``, ``rtcptuple``, ``sctpstatechange``."""
+
+    parse_data = staticmethod(parse_plain_transport_data)
 
     @property
     def tuple(self) -> dict[str, Any]:
@@ -57,11 +54,6 @@ class PlainTransport(Transport):
     @property
     def srtp_parameters(self) -> dict[str, Any] | None:
         return self._data.get("srtpParameters")
-
-    async def dump(self) -> dict[str, Any]:
-        return parse_plain_transport_dump(
-            await self._channel.request(fbs.Method.TRANSPORT_DUMP, self.id)
-        )
 
     async def get_stats(self) -> list[dict[str, Any]]:
         d = await self._channel.request(fbs.Method.TRANSPORT_GET_STATS, self.id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import fbs, ortc
@@ -17,17 +16,16 @@ from .events import EventEmitter
 from .fbs_utils import (
     crypto_suite_to_fbs,
     listen_info_to_fbs,
-    parse_base_transport_data,
     s,
     transport_options,
 )
-from .pipe_transport import PipeTransport, parse_pipe_transport_data
-from .plain_transport import PlainTransport, parse_plain_transport_data
+from .pipe_transport import PipeTransport
+from .plain_transport import PlainTransport
 from .producer import Producer
 from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
 from .transport import Transport
 from .webrtc_server import WebRtcServer
-from .webrtc_transport import WebRtcTransport, parse_webrtc_transport_data
+from .webrtc_transport import WebRtcTransport
 
 TransportT = TypeVar("TransportT", bound=Transport)
 
@@ -159,8 +157,7 @@ class Router(EventEmitter):
         body_type: int,
         body: Any,
         options: Any,
-        transport_class: Callable[..., TransportT],
-        parse_dump: Callable[[Any], dict[str, Any]],
+        transport_class: type[TransportT],
         app_data: dict[str, Any] | None,
     ) -> TransportT:
         """Ask the worker for a transport of any kind, and keep it as a child of this router."""
@@ -171,7 +168,7 @@ class Router(EventEmitter):
         transport = transport_class(
             router=self,
             transport_id=transport_id,
-            data=parse_dump(dump),
+            data=transport_class.parse_data(dump),
             channel=self._channel,
             app_data=app_data,
         )
@@ -243,7 +240,6 @@ class Router(EventEmitter):
             fbs.CreateWebRtcTransportRequestT(),
             options,
             WebRtcTransport,
-            parse_webrtc_transport_data,
             app_data,
         )
         if webrtc_server is not None:
@@ -292,7 +288,6 @@ class Router(EventEmitter):
             fbs.CreatePlainTransportRequestT(),
             options,
             PlainTransport,
-            parse_plain_transport_data,
             app_data,
         )
 
@@ -325,7 +320,6 @@ class Router(EventEmitter):
             fbs.CreatePipeTransportRequestT(),
             options,
             PipeTransport,
-            parse_pipe_transport_data,
             app_data,
         )
 
@@ -341,7 +335,6 @@ class Router(EventEmitter):
             fbs.CreateDirectTransportRequestT(),
             options,
             DirectTransport,
-            lambda d: parse_base_transport_data(d.base),
             app_data,
         )
 

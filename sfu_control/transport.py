@@ -15,6 +15,8 @@ from .errors import InvalidStateError
 from .events import EventEmitter
 from .fbs_utils import (
     enum_to_str,
+    parse_base_transport_data,
+    parse_base_transport_dump,
     parse_consumer_layers,
     serialize_rtp_encoding_parameters,
     serialize_rtp_mapping,
@@ -165,8 +167,15 @@ class Transport(EventEmitter):
 
     # ----------------------------------------------------- abstract methods
 
+    @staticmethod
+    def parse_data(d: Any) -> dict[str, Any]:
+        """What this kind of transport keeps of the worker's dump (``d``, its ``DumpResponse``):
+        the SCTP parameters and state, plus each subclass's own fields."""
+        return parse_base_transport_data(d.base)
+
     async def dump(self) -> dict[str, Any]:
-        raise NotImplementedError
+        d = await self._channel.request(fbs.Method.TRANSPORT_DUMP, self.id)
+        return {**parse_base_transport_dump(d.base), **self.parse_data(d)}
 
     async def get_stats(self) -> list[dict[str, Any]]:
         raise NotImplementedError

@@ -11,7 +11,6 @@ from .fbs_utils import (
     enum_from_str,
     enum_to_str,
     parse_base_transport_data,
-    parse_base_transport_dump,
     parse_base_transport_stats,
     parse_tuple,
     s,
@@ -67,10 +66,6 @@ def parse_webrtc_transport_data(d: Any) -> dict[str, Any]:
     }
 
 
-def parse_webrtc_transport_dump(d: Any) -> dict[str, Any]:
-    return {**parse_base_transport_dump(d.base), **parse_webrtc_transport_data(d)}
-
-
 def serialize_dtls_parameters(dtls_parameters: dict[str, Any]) -> Any:
     params = fbs.DtlsParametersT()
     params.fingerprints = []
@@ -89,6 +84,8 @@ def serialize_dtls_parameters(dtls_parameters: dict[str, Any]) -> Any:
 class WebRtcTransport(Transport):
     """Events (besides Transport's): ``icestatechange``, ``iceselectedtuplechange``,
     ``dtlsstatechange``, ``sctpstatechange`` (same on ``observer``)."""
+
+    parse_data = staticmethod(parse_webrtc_transport_data)
 
     @property
     def ice_role(self) -> str:
@@ -141,10 +138,6 @@ class WebRtcTransport(Transport):
         if not self.closed:
             self._mark_closed()
         super().listen_server_closed()
-
-    async def dump(self) -> dict[str, Any]:
-        d = await self._channel.request(fbs.Method.TRANSPORT_DUMP, self.id)
-        return parse_webrtc_transport_dump(d)
 
     async def get_stats(self) -> list[dict[str, Any]]:
         d = await self._channel.request(fbs.Method.TRANSPORT_GET_STATS, self.id)
