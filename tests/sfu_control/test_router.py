@@ -13,6 +13,7 @@ from sfu_control import (
 )
 
 from .conftest import MEDIA_CODECS
+from .test_media import OPUS_PARAMETERS
 
 
 async def test_router_rtp_capabilities(router: Router, worker: Worker) -> None:
@@ -130,3 +131,24 @@ async def test_plain_pipe_direct_transports_and_observers(router: Router) -> Non
     assert set(dump["rtpObserverIds"]) == {audio_level.id, speaker.id}
     speaker.close()
     assert set(router.rtp_observers) == {audio_level.id}
+
+
+async def test_each_transport_kind_dumps_the_worker_state_and_its_own_fields(
+    router: Router,
+) -> None:
+    """dump() asks the worker again: the base dump (ids, producers) plus the kind's fields."""
+    webrtc = await router.create_webrtc_transport(listen_infos=[{"ip": "127.0.0.1"}])
+    plain = await router.create_plain_transport(listen_info={"ip": "127.0.0.1"}, rtcp_mux=False)
+    pipe = await router.create_pipe_transport(listen_info={"ip": "127.0.0.1"})
+    direct = await router.create_direct_transport()
+    producer = await plain.produce("audio", OPUS_PARAMETERS)
+    dumps = {t: await t.dump() for t in (webrtc, plain, pipe, direct)}
+    for transport, dump in dumps.items():
+        assert dump["id"] == transport.id
+    assert dumps[plain]["producerIds"] == [producer.id]
+    assert dumps[webrtc]["iceParameters"] == webrtc.ice_parameters
+    assert dumps[webrtc]["dtlsState"] == "new"
+    assert dumps[plain]["tuple"] == plain.tuple and dumps[plain]["rtcpMux"] is False
+    assert dumps[plain]["rtcpTuple"]["localPort"] != plain.tuple["localPort"]
+    assert dumps[pipe]["tuple"] == pipe.tuple and dumps[pipe]["rtx"] is False
+    assert "tuple" not in dumps[direct] and dumps[direct]["direct"] is True
