@@ -1,7 +1,8 @@
-"""The load generator of bench/api_load.py, run as its own process (httpx + websockets).
+"""The load generator of bench/api_load.py and bench/soak.py, run as its own process (httpx +
+websockets).
 
 After a two-second warm-up, alternates two phases against a running server, the same number
-of concurrent loops in each:
+of concurrent loops in each (a phase given 0 seconds is skipped: the soak runs clinics only):
 
 * ``ceiling``: every loop hammers the most trivial route (``GET /healthz``), the framework's
   own ceiling on this machine;
@@ -9,15 +10,26 @@ of concurrent loops in each:
   connect the three sockets, the patient's form updates (timed until the doctor's socket
   gets ``infoUpdate``), a chat message over the socket (timed until the patient gets
   ``newMessage``), a second patient device waiting and the doctor validating it, the history,
-  close the sockets and end the consultation.
+  close the sockets and end the consultation. A consultation whose step failed is still
+  ended, so that failures do not pile up live consultations on the server.
 
-Prints one JSON object with the counts, the latencies and, per phase, the CPU seconds spent by
-the server (with its SFU workers) and by this generator.
+Every failure is counted, by message and by kind (``classify``): ``5xx``, ``4xx``,
+``protoo error`` (a socket request answered ``ok: false``), ``lost event`` (an expected
+notification that did not come within the timeout), ``ws closed`` (the server closed a socket
+with an error), ``timeout``, ``connection`` and ``other``. The warm-up's failures are reported
+too, as a phase of their own.
+
+Prints one JSON object with, per phase, the counts, the latencies, the errors, the CPU seconds
+spent by the server (with its SFU workers), by the database (with ``--database-pid``) and by
+this generator, and the server's resident memory at the phase's start and end. With
+``--interval``, a JSON line ``{"interval": ...}`` of the same shape comes first for each
+interval of the clinic phase, as it ends, so that a long run's drift shows while it runs.
 """
 
 import argparse
 import asyncio
 import contextlib
+import copy
 import itertools
 import json
 import time
@@ -28,14 +40,40 @@ from typing import Any
 import httpx
 import psutil
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 TIMEOUT = 10.0
 ROLES = ("medecin", "patient", "guest")
 FORM_UPDATES = 3
+WARM_UP = 2.0
 
 
 class Failure(Exception):
     """A request answered with an error, or an event that did not arrive."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def status_kind(status: int) -> str:
+    return f"{status // 100}xx"
+
+
+def classify(error: Exception) -> str:
+    """The kind of a failure (the module's docstring lists them)."""
+    if isinstance(error, Failure):
+        return error.kind
+    if isinstance(error, InvalidStatus):  # the socket's upgrade was answered with an error
+        return status_kind(error.response.status_code)
+    if isinstance(error, ConnectionClosed):
+        return "ws closed"
+    # before OSError and httpx.TransportError, of which these are subclasses
+    if isinstance(error, TimeoutError | httpx.TimeoutException):
+        return "timeout"
+    if isinstance(error, OSError | httpx.TransportError | InvalidHandshake):
+        return "connection"
+    return "other"
 
 
 @dataclass
@@ -44,10 +82,46 @@ class Recorder:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    kinds: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     consultations: int = 0
 
     def add(self, operation: str, seconds: float) -> None:
         self.latencies[operation].append(seconds)
+
+    def error(self, error: Exception) -> None:
+        kind = classify(error)
+        message = str(error) if isinstance(error, Failure) else f"{type(error).__name__}: {error}"
+        self.errors[f"[{kind}] {message[:160]}"] += 1
+        self.kinds[kind] += 1
+
+    def since(self, earlier: "Recorder") -> "Recorder":
+        """What was recorded after ``earlier``, a copy of this recorder."""
+        return Recorder(
+            latencies={
+                operation: values[len(earlier.latencies.get(operation, ())) :]
+                for operation, values in self.latencies.items()
+            },
+            errors={
+                error: count - earlier.errors.get(error, 0)
+                for error, count in self.errors.items()
+                if count > earlier.errors.get(error, 0)
+            },
+            kinds={
+                kind: count - earlier.kinds.get(kind, 0)
+                for kind, count in self.kinds.items()
+                if count > earlier.kinds.get(kind, 0)
+            },
+            consultations=self.consultations - earlier.consultations,
+        )
+
+    def summary(self, seconds: float) -> dict[str, Any]:
+        return {
+            "seconds": seconds,
+            "consultations": self.consultations,
+            "latencies": dict(self.latencies),
+            "errors": dict(self.errors),
+            "error_kinds": dict(self.kinds),
+        }
 
 
 class Socket:
@@ -79,7 +153,7 @@ class Socket:
         await self.connection.send(json.dumps(frame))
         answer = await asyncio.wait_for(future, TIMEOUT)
         if not answer.get("ok"):
-            raise Failure(f"{method}: {answer.get('errorReason')}")
+            raise Failure("protoo error", f"{method}: {answer.get('errorReason')}")
         return answer["data"]
 
     async def event(self, method: str) -> tuple[float, dict[str, Any]]:
@@ -87,11 +161,14 @@ class Socket:
         try:
             return await asyncio.wait_for(self._events[method].get(), TIMEOUT)
         except TimeoutError:
-            raise Failure(f"no {method} event in {TIMEOUT}s") from None
+            raise Failure("lost event", f"no {method} event in {TIMEOUT}s") from None
 
-    async def close(self) -> None:
+    async def close(self) -> BaseException | None:
+        """Close the socket; what ended the reading first if it was not this close (the server
+        closing the socket with an error, a frame that was not JSON)."""
         await self.connection.close()
         await asyncio.gather(self._reader, return_exceptions=True)
+        return self._reader.exception()
 
 
 class Clinic:
@@ -105,7 +182,13 @@ class Clinic:
 
     async def timed(self, operation: str, call: Any) -> Any:
         start = time.perf_counter()
-        result = await call
+        try:
+            result = await call
+        except Failure:
+            raise
+        except Exception as error:  # named after the operation, which the error does not say
+            message = f"{operation}: {type(error).__name__}: {error}"
+            raise Failure(classify(error), message) from error
         self.record.add(operation, time.perf_counter() - start)
         return result
 
@@ -114,7 +197,10 @@ class Clinic:
     ) -> dict[str, Any]:
         response = await self.timed(operation, client.request(method, url, **kwargs))
         if response.status_code != 200:
-            raise Failure(f"{operation}: {response.status_code} {response.text[:200]}")
+            raise Failure(
+                status_kind(response.status_code),
+                f"{operation}: {response.status_code} {response.text[:100]}",
+            )
         return response.json()
 
     async def socket(self, credential: str) -> Socket:
@@ -136,6 +222,22 @@ class Clinic:
         for client in clients.values():
             client.cookies.clear()
         created = await self.http(operator, "POST /onetoone", "POST", "/onetoone")
+        token = created["onetoone"]["token"]
+        completed = False
+        try:
+            await self.participants(created, clients)
+            completed = True
+        except Exception as error:  # counted, and the consultation is ended all the same
+            self.record.error(error)
+        await self.http(
+            operator, "DELETE /onetoone", "DELETE", f"/onetoone/{token}", headers=self.operator
+        )
+        self.record.consultations += completed
+
+    async def participants(
+        self, created: dict[str, Any], clients: dict[str, httpx.AsyncClient]
+    ) -> None:
+        """The consultation ``created`` from the links' opening to the sockets' closing."""
         token = created["onetoone"]["token"]
         links = {s["role"]: f"/session/{token}/{s['token']}" for s in created["sessions"]}
         sockets: list[Socket] = []
@@ -170,11 +272,8 @@ class Clinic:
             await self.http(clients["patient"], "GET /messages", "GET", "/messages")
         finally:
             for socket in sockets:
-                await socket.close()
-        await self.http(
-            operator, "DELETE /onetoone", "DELETE", f"/onetoone/{token}", headers=self.operator
-        )
-        self.record.consultations += 1
+                if isinstance(ended := await socket.close(), Exception):
+                    self.record.error(ended)
 
     async def run_clinic(self, until: float) -> None:
         # Clients live as long as the loop (an AsyncClient costs milliseconds to create).
@@ -189,7 +288,7 @@ class Clinic:
                 try:
                     await self.consultation(operator, clients)
                 except Exception as error:  # every failure is counted, the loop goes on
-                    self.record.errors[f"{type(error).__name__}: {str(error)[:120]}"] += 1
+                    self.record.error(error)
         for client in clients.values():
             await client.aclose()
 
@@ -199,62 +298,147 @@ class Clinic:
                 try:
                     await self.http(client, f"GET {path}", "GET", path)
                 except Exception as error:
-                    self.record.errors[f"{type(error).__name__}: {str(error)[:120]}"] += 1
+                    self.record.error(error)
 
 
-def summary(record: Recorder, seconds: float) -> dict[str, Any]:
-    return {
-        "seconds": seconds,
-        "consultations": record.consultations,
-        "latencies": dict(record.latencies),
-        "errors": dict(record.errors),
-    }
-
-
-def server_cpu(server: psutil.Process) -> float:
-    """CPU seconds of the server and its children (the SFU workers) so far."""
+def cpu_seconds(process: psutil.Process | None) -> float:
+    """CPU seconds of ``process`` and its descendants so far (the server with its SFU workers,
+    PostgreSQL's postmaster with its backends), exited children it waited for included."""
+    if process is None:
+        return 0.0
     total = 0.0
-    for process in (server, *server.children(recursive=True)):
+    for member in (process, *process.children(recursive=True)):
         with contextlib.suppress(psutil.NoSuchProcess):
-            times = process.cpu_times()
-            total += times.user + times.system
+            times = member.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
     return total
 
 
+def memory(server: psutil.Process) -> dict[str, int]:
+    """Resident bytes of the server process and of its children (the SFU workers)."""
+    workers = 0
+    for child in server.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            workers += child.memory_info().rss
+    return {"server": server.memory_info().rss, "workers": workers}
+
+
+class Window:
+    """What a recorder gains from now until ``close``, with the CPU spent meanwhile."""
+
+    def __init__(
+        self, record: Recorder, server: psutil.Process, database: psutil.Process | None
+    ) -> None:
+        self.record, self.server, self.database = record, server, database
+        self.earlier = copy.deepcopy(record)
+        self.memory = memory(server)
+        self.cpu = self.cpu_now()
+        self.start = time.perf_counter()
+
+    def cpu_now(self) -> dict[str, float]:
+        return {
+            "server": cpu_seconds(self.server),
+            "database": cpu_seconds(self.database),
+            "generator": time.process_time(),
+        }
+
+    def close(self) -> dict[str, Any]:
+        seconds = time.perf_counter() - self.start
+        cpu = self.cpu_now()
+        return {
+            **self.record.since(self.earlier).summary(seconds),
+            "cpu": {name: cpu[name] - self.cpu[name] for name in cpu},
+            "memory": {"start": self.memory, "end": memory(self.server)},
+        }
+
+
+class Intervals:
+    """While a phase runs: a JSON line per ``seconds`` of what its recorder gains."""
+
+    def __init__(
+        self,
+        record: Recorder,
+        server: psutil.Process,
+        database: psutil.Process | None,
+        seconds: float,
+    ) -> None:
+        self.window = Window(record, server, database)
+        self.task = asyncio.create_task(self._tick(seconds))
+
+    async def _tick(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(self.window.start + seconds - time.perf_counter())
+            self._print()
+
+    def _print(self) -> None:
+        print(json.dumps({"interval": self.window.close()}), flush=True)
+        self.window = Window(self.window.record, self.window.server, self.window.database)
+
+    def stop(self) -> None:
+        """Stop, with a last line for the time since the one before."""
+        self.task.cancel()
+        self._print()
+
+
+class Run:
+    """The phases of one run, with their totals over their slices."""
+
+    def __init__(self, arguments: argparse.Namespace) -> None:
+        self.arguments = arguments
+        self.server = psutil.Process(arguments.server_pid)
+        self.database = psutil.Process(arguments.database_pid) if arguments.database_pid else None
+        self.phases = {phase: Recorder() for phase in ("warm-up", "ceiling", "clinic")}
+        self.totals: dict[str, dict[str, Any]] = {}
+
+    async def slice(self, phase: str, seconds: float, interval: float = 0.0) -> None:
+        """``seconds`` of ``phase`` on every loop, added to the phase's totals."""
+        window = Window(self.phases[phase], self.server, self.database)
+        until = window.start + seconds
+        clinics = [
+            Clinic(
+                self.arguments.base_url,
+                self.arguments.ws_url,
+                self.arguments.operator_key,
+                self.phases[phase],
+            )
+            for _ in range(self.arguments.concurrency)
+        ]
+        if phase == "ceiling":
+            path = self.arguments.ceiling_path
+            runs = [clinic.run_ceiling(until, path) for clinic in clinics]
+        else:
+            runs = [clinic.run_clinic(until) for clinic in clinics]
+        intervals = None
+        if interval > 0:
+            intervals = Intervals(self.phases[phase], self.server, self.database, interval)
+        await asyncio.gather(*runs)
+        if intervals is not None:
+            intervals.stop()
+        slice_ = window.close()
+        total = self.totals.setdefault(
+            phase, {"seconds": 0.0, "cpu": defaultdict(float), "memory": slice_["memory"]}
+        )
+        total["seconds"] += slice_["seconds"]
+        for name, value in slice_["cpu"].items():
+            total["cpu"][name] += value
+        total["memory"]["end"] = slice_["memory"]["end"]
+
+    def result(self) -> dict[str, Any]:
+        return {
+            phase: {**self.phases[phase].summary(total["seconds"]), **total}
+            for phase, total in self.totals.items()
+        }
+
+
 async def main(arguments: argparse.Namespace) -> None:
-    phases: dict[str, Recorder] = {"ceiling": Recorder(), "clinic": Recorder()}
-    elapsed = {"ceiling": 0.0, "clinic": 0.0}
-    server = psutil.Process(arguments.server_pid)
-    cpu = {phase: {"server": 0.0, "generator": 0.0} for phase in phases}
-    warm_up = [
-        Clinic(arguments.base_url, arguments.ws_url, arguments.operator_key, Recorder())
-        for _ in range(arguments.concurrency)
-    ]
-    await asyncio.gather(*(clinic.run_clinic(time.perf_counter() + 2.0) for clinic in warm_up))
+    run = Run(arguments)
+    await run.slice("warm-up", WARM_UP)
     for _ in range(arguments.slices):
-        for phase, seconds in (("ceiling", arguments.ceiling), ("clinic", arguments.clinic)):
-            server_start, generator_start = server_cpu(server), time.process_time()
-            start = time.perf_counter()
-            clinics = [
-                Clinic(arguments.base_url, arguments.ws_url, arguments.operator_key, phases[phase])
-                for _ in range(arguments.concurrency)
-            ]
-            if phase == "ceiling":
-                runs = [
-                    clinic.run_ceiling(start + seconds, arguments.ceiling_path)
-                    for clinic in clinics
-                ]
-            else:
-                runs = [clinic.run_clinic(start + seconds) for clinic in clinics]
-            await asyncio.gather(*runs)
-            elapsed[phase] += time.perf_counter() - start
-            cpu[phase]["server"] += server_cpu(server) - server_start
-            cpu[phase]["generator"] += time.process_time() - generator_start
-    result = {
-        phase: {**summary(record, elapsed[phase]), "cpu": cpu[phase]}
-        for phase, record in phases.items()
-    }
-    print(json.dumps(result))
+        if arguments.ceiling > 0:
+            await run.slice("ceiling", arguments.ceiling)
+        if arguments.clinic > 0:
+            await run.slice("clinic", arguments.clinic, arguments.interval)
+    print(json.dumps(run.result()))
 
 
 if __name__ == "__main__":
@@ -263,9 +447,13 @@ if __name__ == "__main__":
     parser.add_argument("--ws-url", required=True)
     parser.add_argument("--operator-key", required=True)
     parser.add_argument("--server-pid", type=int, required=True)
+    parser.add_argument("--database-pid", type=int, help="PostgreSQL's postmaster, for its CPU")
     parser.add_argument("--ceiling-path", default="/healthz")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--slices", type=int, default=3)
     parser.add_argument("--ceiling", type=float, default=4.0, help="seconds per ceiling slice")
     parser.add_argument("--clinic", type=float, default=12.0, help="seconds per clinic slice")
+    parser.add_argument(
+        "--interval", type=float, default=0.0, help="seconds per interval line of the clinic phase"
+    )
     asyncio.run(main(parser.parse_args()))
