@@ -1,4 +1,4 @@
-"""Token buckets against abuse: link openings, validations, uploads and socket requests.
+"""Token buckets against abuse: link openings, validations, uploads, chat and socket requests.
 
 Each limited action is counted per credential (or link) and per client address, in this
 process; a caller over a limit gets 429 with ``Retry-After`` (HTTP) or a ``rate limited``
@@ -76,6 +76,7 @@ class RateLimits:
             "validate": TokenBuckets(settings.rate_limit_validate, burst),
             "upload": TokenBuckets(settings.rate_limit_upload, burst),
             "socket": TokenBuckets(settings.rate_limit_socket_requests, burst),
+            "message": TokenBuckets(settings.rate_limit_messages, burst),
         }
 
     def check(self, action: str, *keys: str) -> None:
@@ -103,6 +104,12 @@ def _limits() -> RateLimits:
 def check_socket_request(peer: Peer) -> None:
     """Raise RateLimited when the socket's session or address asks too often."""
     _limits().check("socket", f"session:{peer.session_id}", client_address(websocket))
+
+
+def check_chat(session_id: int) -> None:
+    """Raise RateLimited when a session posts chat messages too often, over HTTP and the
+    socket together."""
+    _limits().check("message", f"session:{session_id}")
 
 
 def install(app: Quart, settings: Settings) -> None:

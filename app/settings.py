@@ -57,6 +57,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "HOCOVISIO_DATABASE_URL", "database_url"),
         description="postgresql://user:pass@host/db of an existing PostgreSQL; else embedded",
     )
+    db_pool_size: int = Field(10, ge=1, le=1000, description="database connections kept open")
+    db_pool_max_overflow: int = Field(
+        10, ge=0, le=1000, description="extra connections opened under load, closed after"
+    )
+    db_pool_timeout: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="seconds a request waits for a free database connection before a 503",
+    )
     max_json_body_bytes: int = Field(64 * 1024, ge=1024, description="larger JSON bodies get 413")
     cookie_secure: bool = Field(
         False, description="always mark the session cookie Secure (it is whenever served over TLS)"
@@ -96,11 +106,20 @@ class Settings(BaseSettings):
     rate_limit_upload: float = Field(
         60, gt=0, description="uploads per minute per credential and per client address"
     )
+    rate_limit_messages: float = Field(
+        60, gt=0, description="chat messages per minute per credential (HTTP and socket)"
+    )
     rate_limit_socket_requests: float = Field(
         1200, gt=0, description="socket requests per minute per socket session"
     )
     rate_limit_burst: float = Field(
         1.0, gt=0, description="a client may spend this many minutes of allowance at once"
+    )
+    max_sockets_per_session: int = Field(
+        2,
+        ge=1,
+        le=100,
+        description="open sockets per session; a new one beyond closes the oldest (code 4002)",
     )
 
     # Documents and chat inside a consultation.
@@ -114,6 +133,11 @@ class Settings(BaseSettings):
     )
     message_max_chars: int = Field(
         4000, ge=1, le=1_000_000, description="longest chat message; longer ones get 413"
+    )
+    form_max_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="largest medical form (its JSON, all fields together); beyond it 413",
     )
 
     # The SFU: mediasoup workers and what they offer.
@@ -139,6 +163,15 @@ class Settings(BaseSettings):
     )
     sfu_max_incoming_bitrate: int = Field(
         3_000_000, ge=100_000, description="bits/s accepted from each participant"
+    )
+    sfu_max_transports: int = Field(
+        4, ge=2, le=100, description="WebRTC transports per participant socket"
+    )
+    sfu_max_producers: int = Field(
+        8, ge=1, le=1000, description="streams sent per participant socket (a station: per device)"
+    )
+    sfu_max_consumers: int = Field(
+        32, ge=1, le=1000, description="streams received per participant socket"
     )
     sfu_room_empty_timeout: float = Field(
         60.0, ge=0, description="seconds a consultation's router outlives its last participant"

@@ -94,6 +94,17 @@ class Socket:
                 self._arrived.clear()
                 await self._arrived.wait()
 
+    async def events(self, method: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The data of the first ``count`` notifications ``method``, in the order they came
+        (waiting for them if needed); they stay in ``notifications``."""
+        async with asyncio.timeout(timeout):
+            while True:
+                arrived = [f["data"] for f in self.notifications if f.get("method") == method]
+                if len(arrived) >= count:
+                    return arrived[:count]
+                self._arrived.clear()
+                await self._arrived.wait()
+
     async def no_event(self, method: str, wait: float = 0.5) -> None:
         """Assert that no ``method`` notification arrives within ``wait`` seconds."""
         await asyncio.sleep(wait)

@@ -7,9 +7,11 @@ from quart_schema import RequestSchemaValidationError, validate_request
 
 from app.auth import participant_required
 from app.broker import Audience, Event
+from app.errors import ApiError
 from app.schemas import InfosRequest
 from app.services import medical_info
 from app.services.audit import Actor
+from app.services.medical_info import FormTooLarge
 from app.services.sessions import Caller
 from app.state import state
 
@@ -38,8 +40,13 @@ async def read_infos(caller: Caller) -> dict[str, Any]:
 @validate_request(InfosRequest)
 @participant_required()
 async def update_infos(data: InfosRequest, caller: Caller) -> dict[str, Any]:
-    async with state().db() as db:
-        form_id = await medical_info.merge(db, caller.onetoone_id, data.data, _actor(caller))
+    try:
+        async with state().db() as db:
+            form_id = await medical_info.merge(
+                db, caller.onetoone_id, data.data, _actor(caller), state().settings.form_max_bytes
+            )
+    except FormTooLarge as refused:
+        raise ApiError(413, refused.msg) from None
     state().broker.publish(
         caller.onetoone_id,
         Event(

@@ -7,6 +7,7 @@ from quart_schema import validate_querystring, validate_request
 
 from app.auth import participant_required
 from app.errors import ApiError
+from app.ratelimit import check_chat
 from app.schemas import MessageRequest, MessagesQuery
 from app.services import messages
 from app.services.messages import MessageRefused
@@ -20,6 +21,7 @@ bp = Blueprint("messages", __name__)
 @validate_request(MessageRequest)
 @participant_required()
 async def send_message(data: MessageRequest, caller: Caller) -> dict[str, Any]:
+    check_chat(caller.session_id)
     try:
         async with state().db() as db:
             message = await messages.post_text(

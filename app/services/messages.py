@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.broker import Audience, Broker, Event
+from app.db import retried
 from app.models import Document, Message, OneToOne
 from app.services import onetoones
 
@@ -25,11 +26,17 @@ async def lock_active(db: AsyncSession, onetoone_id: int, exclusive: bool = Fals
 
     Ending a consultation updates that row, so a message or document added under this lock
     is either removed by the end or refused because of it, never left behind.
+
+    The lock order of every transaction is: the consultation's row first (``touch``, then
+    this), then rows beneath it. ``exclusive`` (``FOR NO KEY UPDATE``) makes writers of one
+    consultation take turns, so that their ids follow their commits and their events go out
+    in the order of the ids; it does not block the inserts elsewhere that merely reference
+    the row.
     """
     statement = (
         select(OneToOne.id)
         .where(OneToOne.id == onetoone_id, OneToOne.status == "active")
-        .with_for_update(read=not exclusive)
+        .with_for_update(read=not exclusive, key_share=exclusive)
     )
     return (await db.exec(statement)).first() is not None
 
@@ -47,18 +54,24 @@ def public(message: Message, document: Document | None) -> dict[str, Any]:
     return {**message.public(), "document": document.public() if document else None}
 
 
+@retried
 async def post_text(
     db: AsyncSession, broker: Broker, onetoone_id: int, session_id: int, text: str, max_chars: int
 ) -> dict[str, Any]:
-    """Store a text message, deliver it as ``newMessage`` to the other participants, return it."""
+    """Store a text message, deliver it as ``newMessage`` to the other participants, return it.
+
+    Nothing is awaited between the commit and the delivery, so that the events of one
+    consultation's messages go out in the order of their ids.
+    """
     check_text(text, max_chars)
-    if not await lock_active(db, onetoone_id):
+    await onetoones.touch(db, onetoone_id)
+    if not await lock_active(db, onetoone_id, exclusive=True):
         raise MessageRefused(401, "session not valid")
     message = Message(onetoone_id=onetoone_id, session_id=session_id, kind="text", body=text)
     db.add(message)
-    await onetoones.touch(db, onetoone_id)
-    await db.commit()
+    await db.flush()
     await db.refresh(message)
+    await db.commit()
     shown = public(message, None)
     broker.publish(
         onetoone_id, Event("newMessage", {"message": shown}), Audience.everyone_but(session_id)

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import delete, func, update
@@ -46,11 +46,25 @@ def _remove_files(storage: Storage, keys: Sequence[str]) -> None:
         storage.delete(key)
 
 
+ACTIVITY_RESOLUTION = timedelta(seconds=30)
+
+
 async def touch(db: AsyncSession, onetoone_id: int) -> None:
-    """Note activity on an active consultation (the monitor kills idle ones). The caller commits."""
+    """Note activity on an active consultation (the monitor ends idle ones). The caller commits.
+
+    Only a time older than ``ACTIVITY_RESOLUTION`` is rewritten, so the consultation's row is
+    not a hot spot written by every request: a fresh time is read and nothing is locked.
+    Call it first in a transaction, before any other lock on the consultation: the row lock it
+    may take is then the first one, in the same order for every transaction (see
+    ``app.services.messages.lock_active``), and concurrent requests cannot deadlock on it.
+    """
     await db.exec(
         update(OneToOne)
-        .where(OneToOne.id == onetoone_id, OneToOne.status == "active")
+        .where(
+            OneToOne.id == onetoone_id,
+            OneToOne.status == "active",
+            OneToOne.last_activity_at < func.now() - ACTIVITY_RESOLUTION,
+        )
         .values(last_activity_at=func.now())
     )
 

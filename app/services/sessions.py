@@ -6,6 +6,7 @@ from enum import Enum
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import retried
 from app.models import OneToOne, Session, SessionCredential
 from app.services import onetoones, stats
 from app.services.tokens import credential_hash, new_token, same_secret
@@ -81,20 +82,22 @@ async def _log_in(db: AsyncSession, session: Session) -> str:
     return credential
 
 
+@retried
 async def open_link(
     db: AsyncSession, onetoone_token: str, session_token: str, caller: Caller | None
 ) -> OpenResult | None:
     """Apply the original specification's rules for ``GET /session/<ot>/<st>``.
 
     None means "session not valid". The session row is locked, so two clients racing on a
-    one-time link cannot both get it.
+    one-time link cannot both get it; ``FOR NO KEY UPDATE``, so that a message or document
+    inserted meanwhile, which only references the session, does not wait for it.
     """
     row = (
         await db.exec(
             select(Session, OneToOne)
             .join(OneToOne, OneToOne.id == Session.onetoone_id)
             .where(Session.token == session_token, OneToOne.token == onetoone_token)
-            .with_for_update(of=Session)
+            .with_for_update(of=Session, key_share=True)
         )
     ).first()
     if row is None:
@@ -144,12 +147,15 @@ class ValidationRefused(Exception):
         self.msg = msg
 
 
+@retried
 async def validate(db: AsyncSession, doctor: Caller, session_id: int) -> tuple[Session, bool]:
     """Admit a pending session of the doctor's consultation; return it and whether it changed."""
     if doctor.session.role != "medecin":
         raise ValidationRefused(403, "only the doctor can validate a session")
     session = (
-        await db.exec(select(Session).where(Session.id == session_id).with_for_update())
+        await db.exec(
+            select(Session).where(Session.id == session_id).with_for_update(key_share=True)
+        )
     ).first()
     if session is None:
         raise ValidationRefused(404, "session not found")

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from app.ratelimit import RateLimited, check_chat
 from app.services import messages
 from app.services.messages import MessageRefused
 from app.state import state
@@ -14,6 +15,10 @@ async def send_message(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
     text = data.get("text")
     if not isinstance(text, str):
         raise RequestError("text must be a string")
+    try:
+        check_chat(peer.session_id)
+    except RateLimited:
+        raise RequestError("rate limited") from None
     try:
         async with state().db() as db:
             message = await messages.post_text(
