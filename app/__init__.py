@@ -3,12 +3,13 @@
 from quart import Quart
 from quart_schema import QuartSchema
 
-from app import metrics, ratelimit, security
+from app import metrics, ratelimit, request_guard, security
 from app.broker import Broker
 from app.db import create_engine, session_factory
 from app.errors import register_error_handlers
 from app.media.rooms import MediaRooms
 from app.monitor_task import MonitorTask
+from app.request_guard import GuardedOpenAPIProvider, GuardedRequest
 from app.routes import (
     devices,
     documents,
@@ -24,7 +25,7 @@ from app.routes import (
 from app.settings import Settings
 from app.state import AppState
 from app.storage import LocalStorage
-from app.streaming import StreamingHTTPConnection, StreamingRequest, finish_unread_body
+from app.streaming import StreamingHTTPConnection, finish_unread_body
 from app.ws import chat, hub, media, presence  # noqa: F401  (they register socket requests)
 
 
@@ -33,7 +34,7 @@ def create_app(config: Settings | None = None) -> Quart:
     if config.database_url is None:
         raise ValueError("DATABASE_URL is not set")
     app = Quart(__name__)
-    app.request_class = StreamingRequest
+    app.request_class = GuardedRequest
     app.asgi_http_class = StreamingHTTPConnection
     app.after_request(finish_unread_body)
     app.config["MAX_CONTENT_LENGTH"] = config.max_json_body_bytes
@@ -44,11 +45,14 @@ def create_app(config: Settings | None = None) -> Quart:
         swagger_ui_path="/docs",
         redoc_ui_path=None,
         scalar_ui_path=None,
+        openapi_provider_class=GuardedOpenAPIProvider,
     )
     register_error_handlers(app)
-    # Order matters: time the request, identify it, then count it against the limits.
+    # Order matters: time the request, identify it, refuse hostile input, then count it
+    # against the limits.
     metrics.install(app)
     security.install(app)
+    request_guard.install(app)
     ratelimit.install(app, config)
     resources = (health, settings, onetoone, session, medical_info, documents, messages, devices)
     for module in (*resources, stats, hub, web):

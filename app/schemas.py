@@ -1,12 +1,18 @@
-"""Request bodies: these models validate requests and generate ``/openapi.json``."""
+"""Request bodies: these models validate requests and generate ``/openapi.json``.
+
+Ids are bounded to PostgreSQL's integer, so that the document says so and no query gets one
+the database cannot hold; ``app.input_guard`` has already refused what JSON should not carry.
+"""
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from app.input_guard import ID_MAX
 
 
 class ValidateRequest(BaseModel):
     model_config = ConfigDict(strict=True)
 
-    sessionId: int = Field(gt=0, description="id of the pending session to admit")
+    sessionId: int = Field(ge=1, le=ID_MAX, description="id of the pending session to admit")
 
 
 class InfosRequest(BaseModel):
@@ -24,5 +30,5 @@ class MessageRequest(BaseModel):
 
 
 class MessagesQuery(BaseModel):
-    before: int | None = Field(None, gt=0, description="only messages with a smaller id")
+    before: int | None = Field(None, ge=1, le=ID_MAX, description="only messages with a smaller id")
     limit: int = Field(50, ge=1, le=200, description="page size")

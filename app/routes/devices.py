@@ -21,7 +21,7 @@ def _operator_required() -> None:
 
 
 async def _body() -> dict[str, Any]:
-    body = await request.get_json(force=True, silent=True)
+    body = await request.get_json(force=True)
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
     return body
@@ -57,7 +57,7 @@ async def add_device() -> tuple[dict[str, Any], int]:
     return {"device": device.public()}, 201
 
 
-@bp.patch("/devices/<int:device_id>")
+@bp.patch("/devices/<id:device_id>")
 async def enable_device(device_id: int) -> dict[str, Any]:
     _operator_required()
     enabled = (await _body()).get("enabled")
@@ -68,7 +68,7 @@ async def enable_device(device_id: int) -> dict[str, Any]:
     return {"device": device.public()}
 
 
-@bp.delete("/devices/<int:device_id>")
+@bp.delete("/devices/<id:device_id>")
 async def remove_device(device_id: int) -> dict[str, Any]:
     _operator_required()
     async with state().db() as db:

@@ -120,7 +120,7 @@ async def _only_bytes(parts: AsyncIterator[str | bytes]) -> AsyncIterator[bytes]
         yield part
 
 
-@bp.get("/document/<int:document_id>")
+@bp.get("/document/<id:document_id>")
 @participant_required()
 async def download(document_id: int, caller: Caller) -> Response:
     async with state().db() as db:

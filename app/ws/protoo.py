@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from app.input_guard import InputRefused, loads
+
 
 class FrameError(ValueError):
     """A frame the server cannot make sense of."""
@@ -25,10 +27,11 @@ class Response:
 
 
 def parse(text: str | bytes) -> Request | Response:
+    """A client frame, checked by ``input_guard`` like every JSON body before any handler."""
     try:
-        frame = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise FrameError("frame is not JSON") from error
+        frame = loads(text, "frame")
+    except InputRefused as refused:
+        raise FrameError(str(refused)) from None
     if not isinstance(frame, dict):
         raise FrameError("frame is not a JSON object")
     frame_id = frame.get("id")

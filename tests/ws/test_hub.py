@@ -56,7 +56,7 @@ async def test_bad_frames_get_clear_errors(
     await socket.request("getPeers")  # still served
     errors = [f for f in socket.notifications if f.get("response") and f["ok"] is False]
     assert [e["errorReason"] for e in errors] == [
-        "frame is not JSON",
+        "invalid JSON: Expecting value: line 1 column 1 (char 0)",
         "frame is not a JSON object",
         "frame has no integer id",
         "request has no method",
