@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import sys
+import traceback
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -42,6 +43,37 @@ def new_request_id(proposed: str | None = None) -> str:
     return uuid.uuid4().hex[:16]
 
 
+def _is_database_error(error: BaseException) -> bool:
+    """Errors whose text may quote a statement's values: PostgreSQL echoes what it refused."""
+    return type(error).__module__.startswith(("psycopg", "sqlalchemy"))
+
+
+def format_exception(error: BaseException) -> str:
+    """A traceback whose database errors are named by class and SQLSTATE only.
+
+    SQLAlchemy's text quotes the statement, and PostgreSQL's quotes the refused value (a token,
+    a line of the medical form), so neither is ever written.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts = []
+    for link in reversed(chain):
+        if _is_database_error(link):
+            original = getattr(link, "orig", link)
+            text = f"[withheld] SQLSTATE {getattr(original, 'sqlstate', None) or '-'}"
+        else:
+            text = redact(str(link))
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(link.__traceback__))
+        parts.append(f"{type(link).__module__}.{type(link).__qualname__}: {text}\n")
+    return "".join(parts).rstrip("\n")
+
+
 class _Redacting(logging.Filter):
     """Formats the message once, redacted, with the request id of the current context."""
 
@@ -49,7 +81,7 @@ class _Redacting(logging.Filter):
         record.msg = redact(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = redact(format_exception(record.exc_info[1]))
         record.exc_info = None
         record.request_id = request_id.get()
         return True

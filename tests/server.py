@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from app.embedded_db import quiet_server_log
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -56,6 +58,7 @@ def postgres() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="hocovisio-pg-", dir="/tmp") as folder:
         server = get_server(Path(folder) / "data", cleanup_mode="delete")
         try:
+            quiet_server_log(server.get_uri())
             yield server.get_uri()
         finally:
             server.cleanup()

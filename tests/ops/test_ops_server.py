@@ -3,11 +3,15 @@ proxy, a metrics token and tight rate limits. Its log must never hold a secret."
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
+from app.logging_setup import format_exception
 from tests.client import Participant, create_consultation
 from tests.server import RunningServer, hocovisio
 
@@ -173,3 +177,90 @@ async def test_proxy_headers_from_anyone_else_are_ignored(http: httpx.AsyncClien
     assert "Strict-Transport-Security" not in response.headers
     assert "secure" not in response.headers["Set-Cookie"].lower()
     assert response.headers["X-Request-ID"] != "forged-id"
+
+
+def postgres_log(database_url: str) -> str:
+    """PostgreSQL's own log (the embedded server writes it in its data directory)."""
+    with psycopg.connect(database_url) as sql:
+        (data_directory,) = sql.execute("SHOW data_directory").fetchone()
+    return (Path(data_directory) / "log").read_text(errors="replace")
+
+
+async def test_log_of_hostile_and_busy_requests_holds_no_secret(
+    ops_server: RunningServer, client: Callable[[str], Participant]
+):
+    """Every case that used to put a token or medical text in a log (issue: a NUL after a
+    link's token, a NUL in the form, deadlocked chat), then both logs grepped."""
+    operator = httpx.AsyncClient(base_url=ops_server.base_url, timeout=10)
+    consultation = await create_consultation(operator, ops_server.operator_key)
+    await operator.aclose()
+    doctor, patient = client("198.51.100.21"), client("198.51.100.22")
+    await doctor.open(consultation.link("medecin"))
+    await patient.open(consultation.link("patient"))
+    marker = ops_server.operator_key[-8:]
+    diagnosis = f"suspected-melanoma-{marker}"
+    chat = f"my-chest-hurts-{marker}"
+
+    hostile = [
+        patient.http.get(consultation.link("patient") + "%00"),
+        patient.http.get("/session/%00/%00"),
+        patient.http.post(
+            "/session/infos",
+            content=f'{{"data": {{"diagnosis": "{diagnosis}", "note": "x\\u0000"}}}}',
+            headers={"Content-Type": "application/json"},
+        ),
+        patient.http.post(
+            "/session/infos",
+            content=f'{{"data": {{"diagnosis": "{diagnosis}\\ud800"}}}}',
+            headers={"Content-Type": "application/json"},
+        ),
+        patient.http.post("/message", json={"text": f"{chat}\u0000"}),
+        patient.http.get("/document/2147483648"),
+    ]
+    for answer in await asyncio.gather(*hostile):
+        assert 400 <= answer.status_code < 500, (answer.request.url, answer.text)
+    busy = [
+        who.http.post("/message", json={"text": f"{chat}-{i}"})
+        for i in range(8)
+        for who in (doctor, patient)
+    ]
+    assert {answer.status_code for answer in await asyncio.gather(*busy)} == {200}
+    written = await patient.http.post("/session/infos", json={"data": {"diagnosis": diagnosis}})
+    assert written.status_code == 200
+    await asyncio.sleep(0.5)
+
+    secrets = [
+        consultation.token,
+        *(s["token"] for s in consultation.sessions.values()),
+        *(p.credential for p in (doctor, patient) if p.credential),
+        diagnosis,
+        chat,
+    ]
+    service_log, database_log = ops_server.log(), postgres_log(ops_server.database_url)
+    for secret in secrets:
+        assert secret not in service_log
+        assert secret not in database_log
+    assert "Traceback" not in service_log
+
+
+def test_the_database_log_keeps_no_refused_value(database_url: str):
+    """The tests' PostgreSQL is set up like the embedded one of ``hocovisio run``: an error
+    is logged without the statement and without the DETAIL/CONTEXT that quote the value."""
+    marker = "tumour-" + os.urandom(6).hex()
+    with psycopg.connect(database_url) as sql, pytest.raises(psycopg.errors.DataError):
+        sql.execute(f'SELECT \'{{"diagnosis": "{marker}\' ::jsonb')
+    log = postgres_log(database_url)
+    assert "invalid input syntax for type json" in log
+    assert marker not in log
+
+
+def test_a_database_error_is_logged_by_sqlstate_only(database_url: str):
+    marker = "allergy-" + os.urandom(6).hex()
+    with psycopg.connect(database_url) as sql:
+        try:
+            sql.execute("SELECT %s::int", (marker,))
+        except psycopg.errors.InvalidTextRepresentation as error:
+            text = format_exception(error)
+    assert marker not in text
+    assert "psycopg.errors.InvalidTextRepresentation: [withheld] SQLSTATE 22P02" in text
+    assert "test_a_database_error_is_logged_by_sqlstate_only" in text
