@@ -85,6 +85,8 @@ def install(app: Quart) -> None:
     @app.after_request
     async def harden(response: Response) -> Response:
         response.headers["X-Request-ID"] = request_id.get()
+        # A JSON answer or an uploaded document is never to be run as a script or a page.
+        response.headers["X-Content-Type-Options"] = "nosniff"
         if is_secure(request):
             response.headers.setdefault("Strict-Transport-Security", HSTS)
             cookies = response.headers.getlist("Set-Cookie")

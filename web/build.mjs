@@ -1,8 +1,9 @@
-// Bundle the client into dist/: one script (with mediasoup-client), the page and its style.
+// Bundle the client into dist/: one script (with mediasoup-client), the page and its style;
+// and swagger-ui's files, so that the API's /docs page loads nothing from another origin.
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
 
-await mkdir('dist/assets', { recursive: true });
+await mkdir('dist/assets/swagger-ui', { recursive: true });
 await build({
   entryPoints: ['src/main.js'],
   bundle: true,
@@ -15,3 +16,6 @@ await build({
 });
 await copyFile('src/index.html', 'dist/index.html');
 await copyFile('src/style.css', 'dist/assets/style.css');
+for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+  await copyFile(`node_modules/swagger-ui-dist/${name}`, `dist/assets/swagger-ui/${name}`);
+}

@@ -124,11 +124,9 @@ async def _only_bytes(parts: AsyncIterator[str | bytes]) -> AsyncIterator[bytes]
 @participant_required()
 async def download(document_id: int, caller: Caller) -> Response:
     async with state().db() as db:
-        document = await documents.find(db, document_id)
+        document = await documents.find(db, document_id, caller.onetoone_id)
     if document is None:
         raise ApiError(404, "document not found")
-    if document.onetoone_id != caller.onetoone_id:
-        raise ApiError(403, "not your consultation's document")
     storage = state().storage
     size = storage.size(document.storage_key)
     if size is None:

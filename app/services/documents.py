@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import retried
 from app.models import Document, Message
 from app.services import audit, onetoones, stats
 from app.services.audit import Actor
@@ -129,6 +130,7 @@ def _classify(head: bytes, rules: UploadRules) -> tuple[str, TextCheck | None]:
     return content_type, TextCheck() if content_type == TEXT else None
 
 
+@retried
 async def record(
     db: AsyncSession,
     onetoone_id: int,
@@ -142,6 +144,7 @@ async def record(
     The consultation's row is locked, so that concurrent uploads cannot together exceed the
     quota and an upload cannot land in a consultation being ended.
     """
+    await onetoones.touch(db, onetoone_id)
     if not await lock_active(db, onetoone_id, exclusive=True):
         raise UploadRefused(401, "session not valid")
     if await used_bytes(db, onetoone_id) + received.size > rules.quota_bytes:
@@ -167,15 +170,19 @@ async def record(
     db.add(message)
     audit.record_by(db, "document.upload", onetoone_id, actor, document.id)
     stats.record(db, "document_uploaded", onetoone_id, actor.session_id)
-    await onetoones.touch(db, onetoone_id)
     await db.flush()
     await db.refresh(document)
     await db.refresh(message)
     return document, message
 
 
-async def find(db: AsyncSession, document_id: int) -> Document | None:
-    return await db.get(Document, document_id)
+async def find(db: AsyncSession, document_id: int, onetoone_id: int) -> Document | None:
+    """The consultation's document ``document_id``; None for any other, so that another
+    consultation's ids cannot be told from missing ones."""
+    statement = select(Document).where(
+        Document.id == document_id, Document.onetoone_id == onetoone_id
+    )
+    return (await db.exec(statement)).first()
 
 
 async def audit_download(db: AsyncSession, document: Document, actor: Actor) -> None:

@@ -1,0 +1,29 @@
+"""Headers every response carries, and the API's /docs page served from our own origin."""
+
+import re
+
+import httpx
+
+
+async def test_every_response_says_nosniff(http: httpx.AsyncClient, consultation):
+    answers = [
+        await http.get("/settings"),
+        await http.get("/session/infos"),  # 401
+        await http.get("/no-such-page"),  # 404
+        await http.get(consultation.link("patient")),
+        await http.get("/openapi.json"),
+        await http.get("/"),
+        await http.get("/assets/app.js"),
+    ]
+    for answer in answers:
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.request.url
+
+
+async def test_docs_load_swagger_ui_from_our_own_origin(http: httpx.AsyncClient):
+    page = await http.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources, page.text
+    for source in sources:
+        assert source.startswith("/"), f"/docs loads {source} from another origin"
+        assert (await http.get(source)).status_code == 200, source
