@@ -38,6 +38,9 @@ def create_app(config: Settings | None = None) -> Quart:
     app.asgi_http_class = StreamingHTTPConnection
     app.after_request(finish_unread_body)
     app.config["MAX_CONTENT_LENGTH"] = config.max_json_body_bytes
+    # /docs loads swagger-ui from the web client's build (web/build.mjs), not from a CDN.
+    app.config["QUART_SCHEMA_SWAGGER_JS_URL"] = "/assets/swagger-ui/swagger-ui-bundle.js"
+    app.config["QUART_SCHEMA_SWAGGER_CSS_URL"] = "/assets/swagger-ui/swagger-ui.css"
     QuartSchema(
         app,
         info={"title": "HOCOVISIO", "version": "0.1.0"},
@@ -58,7 +61,12 @@ def create_app(config: Settings | None = None) -> Quart:
     for module in (*resources, stats, hub, web):
         app.register_blueprint(module.bp)
 
-    engine = create_engine(config.database_url)
+    engine = create_engine(
+        config.database_url,
+        pool_size=config.db_pool_size,
+        max_overflow=config.db_pool_max_overflow,
+        pool_timeout=config.db_pool_timeout,
+    )
     broker = Broker()
     rooms = MediaRooms(config, broker)
     app.extensions["hocovisio"] = AppState(
