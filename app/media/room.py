@@ -6,8 +6,11 @@ resumed once the client has accepted them (the ``newConsumer`` server request).
 """
 
 import logging
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.ws.peer import Peer, PeerRequestError
 from sfu_control.consumer import Consumer
@@ -23,17 +26,48 @@ class MediaError(Exception):
     """A media request that cannot be served; the message goes to the client."""
 
 
+Kind = Literal["transports", "producers", "consumers"]
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """How many objects of each kind one participant socket may hold at once."""
+
+    transports: int
+    producers: int
+    consumers: int
+
+
 @dataclass(eq=False)
 class MediaPeer:
     peer: Peer
+    limits: MediaLimits
     rtp_capabilities: dict[str, Any] | None = None
     transports: dict[str, WebRtcTransport] = field(default_factory=dict)
     producers: dict[str, Producer] = field(default_factory=dict)
     consumers: dict[str, Consumer] = field(default_factory=dict)
+    _creating: Counter[Kind] = field(default_factory=Counter)
 
     @property
     def joined(self) -> bool:
         return self.rtp_capabilities is not None
+
+    @contextmanager
+    def slot(self, kind: Kind) -> Iterator[None]:
+        """Hold a slot of ``kind`` while the worker creates the object.
+
+        The check and the reservation happen before any await, so that concurrent requests
+        cannot all pass it; the object is added to its table inside the block. A closed
+        object leaves its table, which frees its slot.
+        """
+        limit = getattr(self.limits, kind)
+        if len(getattr(self, kind)) + self._creating[kind] >= limit:
+            raise MediaError(f"too many {kind} (at most {limit})")
+        self._creating[kind] += 1
+        try:
+            yield
+        finally:
+            self._creating[kind] -= 1
 
     def transport(self, transport_id: object) -> WebRtcTransport:
         transport = self.transports.get(transport_id) if isinstance(transport_id, str) else None
@@ -61,11 +95,16 @@ class MediaPeer:
 
 class Room:
     def __init__(
-        self, onetoone_id: int, router: Router, speaker_observer: ActiveSpeakerObserver
+        self,
+        onetoone_id: int,
+        router: Router,
+        speaker_observer: ActiveSpeakerObserver,
+        limits: MediaLimits,
     ) -> None:
         self.onetoone_id = onetoone_id
         self.router = router
         self.speaker_observer = speaker_observer
+        self.limits = limits
         self.peers: dict[Peer, MediaPeer] = {}
         speaker_observer.on("dominantspeaker", self._on_dominant_speaker)
 
@@ -76,7 +115,7 @@ class Room:
     def media_peer(self, peer: Peer) -> MediaPeer:
         media_peer = self.peers.get(peer)
         if media_peer is None:
-            media_peer = self.peers[peer] = MediaPeer(peer)
+            media_peer = self.peers[peer] = MediaPeer(peer, self.limits)
         return media_peer
 
     def others(self, media_peer: MediaPeer) -> list[MediaPeer]:
@@ -99,8 +138,9 @@ class Room:
         app_data: dict[str, Any],
     ) -> Producer:
         app_data = {**app_data, "peerId": media_peer.peer.session_id}
-        producer = await transport.produce(kind, rtp_parameters, app_data=app_data)
-        media_peer.producers[producer.id] = producer
+        with media_peer.slot("producers"):
+            producer = await transport.produce(kind, rtp_parameters, app_data=app_data)
+            media_peer.producers[producer.id] = producer
         producer.on("transportclose", lambda: media_peer.producers.pop(producer.id, None))
         if kind == "audio":
             await self.speaker_observer.add_producer(producer.id)
@@ -124,13 +164,19 @@ class Room:
         )
         if transport is None:
             return
-        consumer = await transport.consume(
-            producer.id,
-            consumer_peer.rtp_capabilities,
-            paused=True,
-            app_data={"peerId": producer_peer.peer.session_id, "producerId": producer.id},
-        )
-        self._watch(consumer_peer, consumer)
+        try:
+            with consumer_peer.slot("consumers"):
+                consumer = await transport.consume(
+                    producer.id,
+                    consumer_peer.rtp_capabilities,
+                    paused=True,
+                    app_data={"peerId": producer_peer.peer.session_id, "producerId": producer.id},
+                )
+                self._watch(consumer_peer, consumer)
+        except MediaError as full:
+            # The producer's own request must not fail because a receiver is full.
+            log.info("peer %s gets no consumer: %s", consumer_peer.peer.session_id, full)
+            return
         try:
             await consumer_peer.peer.request(
                 "newConsumer",

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.broker import Broker, Event
 from app.media.codecs import media_codecs
-from app.media.room import Room
+from app.media.room import MediaLimits, Room
 from app.settings import Settings
 from app.ws.peer import Peer
 from sfu_control.pool import WorkerPool
@@ -31,6 +31,11 @@ class MediaRooms:
         self._creating: dict[int, asyncio.Lock] = {}
         self._idle_timers: dict[int, asyncio.TimerHandle] = {}
         self._servers: dict[Worker, WebRtcServer] = {}
+        self._limits = MediaLimits(
+            transports=settings.sfu_max_transports,
+            producers=settings.sfu_max_producers,
+            consumers=settings.sfu_max_consumers,
+        )
         self.pool = WorkerPool(
             size=settings.sfu_workers or None,
             settings=WorkerSettings(
@@ -76,7 +81,8 @@ class MediaRooms:
                     media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
                 )
                 observer = await router.create_active_speaker_observer()
-                room = self._rooms[onetoone_id] = Room(onetoone_id, router, observer)
+                room = Room(onetoone_id, router, observer, self._limits)
+                self._rooms[onetoone_id] = room
         self._creating.pop(onetoone_id, None)
         self._cancel_idle_timer(onetoone_id)
         return room
@@ -93,7 +99,11 @@ class MediaRooms:
             initial_available_outgoing_bitrate=settings.sfu_initial_outgoing_bitrate,
             app_data={"producing": producing, "consuming": consuming},
         )
-        await transport.set_max_incoming_bitrate(settings.sfu_max_incoming_bitrate)
+        try:
+            await transport.set_max_incoming_bitrate(settings.sfu_max_incoming_bitrate)
+        except BaseException:
+            transport.close()
+            raise
         return transport
 
     def leave(self, peer: Peer) -> None:

@@ -58,15 +58,14 @@ async def get_router_rtp_capabilities(room: Room, _: MediaPeer, __: dict[str, An
 
 @media_request("createWebRtcTransport")
 async def create_webrtc_transport(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
-    if len(me.transports) >= 4:
-        raise MediaError("too many transports")
-    transport = await state().media.create_webrtc_transport(
-        room,
-        producing=data.get("producing") is True,
-        consuming=data.get("consuming") is True,
-        force_tcp=data.get("forceTcp") is True,
-    )
-    me.transports[transport.id] = transport
+    with me.slot("transports"):
+        transport = await state().media.create_webrtc_transport(
+            room,
+            producing=data.get("producing") is True,
+            consuming=data.get("consuming") is True,
+            force_tcp=data.get("forceTcp") is True,
+        )
+        me.transports[transport.id] = transport
     transport.on("routerclose", lambda: me.transports.pop(transport.id, None))
     return {
         "id": transport.id,
