@@ -1,8 +1,9 @@
 """A station device's picture or sound, produced into the consultation through the SFU.
 
 The station is a pymediasoup/aiortc client with a sending transport only. Each device is one
-producer whose ``appData`` carries ``{device: {id, name, kind}}``, so the doctor's client
-knows the otoscope's video from the patient's camera.
+producer whose ``appData`` names the device (``{device: {id}}``, reported before with
+``deviceConnected``); the server labels it with the catalogue's name and kind, so the
+doctor's client knows the otoscope's video from the patient's camera.
 """
 
 import logging
@@ -86,9 +87,10 @@ class DeviceMedia:
         track = player.video if device["media_kind"] == "video" else player.audio
         if track is None:
             raise ValueError(f"{file or node} has no {device['media_kind']} stream")
-        label = {"device": {key: device[key] for key in ("id", "name", "kind")}}
         try:
-            producer = await self._transport.produce(track=track, appData=label)
+            producer = await self._transport.produce(
+                track=track, appData={"device": {"id": device["id"]}}
+            )
         except Exception:
             track.stop()
             raise

@@ -1,13 +1,17 @@
 """What is plugged into each consultation's stations right now, in this process's memory.
 
-Entries belong to the station's socket (its session): they are forgotten when the station
-reports the unplugging, and ignored as soon as that session has no open socket any more.
+Entries are the station's session's (``peer_id``), and owned by the socket that last
+reported them: they are forgotten when the station reports the unplugging or that socket
+closes (a session may have two sockets, and the newer one's reports outlive the older
+one), and ignored as soon as the session has no open socket any more.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from quart import current_app
+
+from app.ws.peer import Peer
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,7 @@ class Connected:
     device: dict[str, Any]
     node: str | None
     peer_id: int
+    owner: Peer | None = field(default=None, compare=False, repr=False)
 
     def public(self) -> dict[str, Any]:
         return {"device": self.device, "node": self.node, "peerId": self.peer_id}
@@ -25,13 +30,20 @@ class DeviceRegistry:
         self._by_onetoone: dict[int, dict[tuple[int, int, str | None], Connected]] = {}
 
     def connect(self, onetoone_id: int, entry: Connected) -> bool:
-        """Add ``entry``; False when the same station already reported it."""
+        """Add ``entry``, owned by its socket; False when the same station already reported it."""
         entries = self._by_onetoone.setdefault(onetoone_id, {})
         key = (entry.peer_id, entry.device["id"], entry.node)
-        if key in entries:
-            return False
+        known = key in entries
         entries[key] = entry
-        return True
+        return not known
+
+    def reported(self, onetoone_id: int, peer_id: int, device_id: int) -> Connected | None:
+        """The entry of device ``device_id`` as the session ``peer_id`` reported it, if it did."""
+        entries = self._by_onetoone.get(onetoone_id, {})
+        return next(
+            (e for e in entries.values() if e.peer_id == peer_id and e.device["id"] == device_id),
+            None,
+        )
 
     def disconnect(
         self, onetoone_id: int, peer_id: int, device_id: int, node: str | None
@@ -42,10 +54,10 @@ class DeviceRegistry:
             self._by_onetoone.pop(onetoone_id, None)
         return entry
 
-    def drop_station(self, onetoone_id: int, peer_id: int) -> list[Connected]:
-        """Forget, and return, everything the station ``peer_id`` had reported."""
+    def drop_socket(self, onetoone_id: int, owner: Peer) -> list[Connected]:
+        """Forget, and return, everything the socket ``owner`` had reported."""
         entries = self._by_onetoone.get(onetoone_id, {})
-        gone = [entries.pop(key) for key in [k for k, e in entries.items() if e.peer_id == peer_id]]
+        gone = [entries.pop(key) for key in [k for k, e in entries.items() if e.owner is owner]]
         if not entries:
             self._by_onetoone.pop(onetoone_id, None)
         return gone

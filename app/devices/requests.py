@@ -59,7 +59,7 @@ async def _announce(peer: Peer, method: str, event: str, entry: Connected) -> No
 async def device_connected(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
     node = _node(data)
     device = await _resolve(data, enabled_only=True)
-    entry = Connected(device.public(), node, peer.session_id)
+    entry = Connected(device.public(), node, peer.session_id, owner=peer)
     if registry().connect(peer.onetoone_id, entry):
         await _announce(peer, "deviceConnected", "device_connected", entry)
     return {"device": entry.device}
@@ -78,5 +78,5 @@ async def device_disconnected(peer: Peer, data: dict[str, Any]) -> dict[str, Any
 
 async def station_left(peer: Peer) -> None:
     """A station's socket closed: what it had plugged in is gone for the others too."""
-    for entry in registry().drop_station(peer.onetoone_id, peer.session_id):
+    for entry in registry().drop_socket(peer.onetoone_id, peer):
         await _announce(peer, "deviceDisconnected", "device_disconnected", entry)

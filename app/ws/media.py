@@ -10,6 +10,7 @@ from typing import Any
 
 from app.media.room import MediaError, MediaPeer, Room
 from app.state import state
+from app.ws.app_data import producer_app_data
 from app.ws.peer import Peer
 from app.ws.requests import RequestError, requests
 from sfu_control.errors import InvalidStateError, UnsupportedError, WorkerError
@@ -107,9 +108,7 @@ async def produce(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     kind = data.get("kind")
     if kind not in ("audio", "video"):
         raise MediaError("kind must be audio or video")
-    app_data = data.get("appData") or {}
-    if not isinstance(app_data, dict):
-        raise MediaError("appData must be an object")
+    app_data = producer_app_data(me.peer, kind, data.get("appData"))
     transport = me.transport(data.get("transportId"))
     producer = await room.produce(me, transport, kind, _object(data, "rtpParameters"), app_data)
     return {"id": producer.id}

@@ -268,3 +268,30 @@ async def test_a_station_that_drops_off_takes_its_devices_with_it(
     assert gone["peerId"] == patient.session["id"]
     listed = await doctor.http.get("/devices/connected")
     assert listed.json()["devices"] == []
+
+
+async def test_a_station_back_before_its_old_socket_dropped_keeps_its_devices(
+    catalogue: dict[str, dict], consultation: Consultation, participant: Callable[[], Participant]
+):
+    doctor, patient = participant(), participant()
+    await doctor.open(consultation.link("medecin"))
+    await patient.open(consultation.link("patient"))
+    doctor_socket, old_socket = await doctor.socket(), await patient.socket()
+    plugged = {"vendor_id": "bee1", "product_id": "0002", "node": "/dev/ttyACM0"}
+    assert (await old_socket.request("deviceConnected", plugged))["ok"]
+    assert (await doctor_socket.event("deviceConnected"))["node"] == "/dev/ttyACM0"
+
+    # The station reconnects and reports again; then its old socket is seen to drop.
+    new_socket = await patient.socket()
+    assert (await new_socket.request("deviceConnected", plugged))["ok"]
+    await old_socket.close()
+    await doctor_socket.no_event("deviceDisconnected")
+    assert all(
+        f.get("method") not in ("deviceConnected", "peerLeft") for f in doctor_socket.notifications
+    )
+    listed = await doctor.http.get("/devices/connected")
+    assert [entry["node"] for entry in listed.json()["devices"]] == ["/dev/ttyACM0"]
+
+    await new_socket.close()
+    assert (await doctor_socket.event("deviceDisconnected"))["node"] == "/dev/ttyACM0"
+    assert await doctor_socket.event("peerLeft") == {"peerId": patient.session["id"]}
