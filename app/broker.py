@@ -49,6 +49,7 @@ class Subscription:
     pending: bool
     max_backlog: int = 1024
     overflowed: bool = False
+    replaced: bool = False
     closed: bool = False
     _events: deque[Event] = field(default_factory=deque)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -85,20 +86,22 @@ class Subscription:
 
 class Broker:
     def __init__(self) -> None:
-        self._subscriptions: dict[int, set[Subscription]] = {}
+        # Per consultation, its subscriptions in the order they were made (a dict as an
+        # ordered set), so that the oldest socket of a session is known.
+        self._subscriptions: dict[int, dict[Subscription, None]] = {}
 
     def subscribe(
         self, onetoone_id: int, session_id: int, role: str, pending: bool
     ) -> Subscription:
         subscription = Subscription(onetoone_id, session_id, role, pending)
-        self._subscriptions.setdefault(onetoone_id, set()).add(subscription)
+        self._subscriptions.setdefault(onetoone_id, {})[subscription] = None
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         subscription.close()
         members = self._subscriptions.get(subscription.onetoone_id)
         if members is not None:
-            members.discard(subscription)
+            members.pop(subscription, None)
             if not members:
                 del self._subscriptions[subscription.onetoone_id]
 
@@ -120,6 +123,26 @@ class Broker:
     def online_sessions(self, onetoone_id: int) -> dict[int, str]:
         """The validated sessions with an open socket, and their roles."""
         return {s.session_id: s.role for s in self._members(onetoone_id) if not s.pending}
+
+    def open_sockets(self, onetoone_id: int, session_id: int) -> int:
+        """How many validated sockets the session has (closing ones too, until they leave)."""
+        members = self._members(onetoone_id)
+        return sum(1 for s in members if s.session_id == session_id and not s.pending)
+
+    def replace_oldest(self, subscription: Subscription, keep: int) -> list[Subscription]:
+        """Close the session's oldest open sockets beyond the ``keep`` newest (``subscription``
+        included), marked ``replaced``; return them. A client whose connection dropped may
+        come back before the server noticed, and one credential must not hold many sockets."""
+        same = [
+            s
+            for s in self._members(subscription.onetoone_id)
+            if s.session_id == subscription.session_id and not s.closed
+        ]
+        replaced = same[: max(0, len(same) - keep)]
+        for old in replaced:
+            old.replaced = True
+            old.close()
+        return replaced
 
     def consultations(self) -> list[int]:
         """The consultations with at least one open socket here."""

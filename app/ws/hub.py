@@ -26,6 +26,7 @@ bp = Blueprint("ws", __name__)
 
 CLOSE_ENDED = 4000
 CLOSE_OVERFLOW = 4001
+CLOSE_REPLACED = 4002
 
 
 @bp.websocket("/ws")
@@ -46,6 +47,7 @@ async def participant_socket() -> None:
         websocket.send, caller.session_id, caller.onetoone_id, session.role, session.is_pending
     )
     subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
+    broker.replace_oldest(subscription, state().settings.max_sockets_per_session)
     if not peer.pending:
         _announce_joined(peer)
     reader = asyncio.create_task(_read(peer))
@@ -60,12 +62,7 @@ async def participant_socket() -> None:
         broker.unsubscribe(subscription)
         peer.abandon_requests()
         state().media.leave(peer)
-        if not peer.pending:
-            broker.publish(
-                peer.onetoone_id,
-                Event("peerLeft", {"peerId": peer.session_id}),
-                Audience.everyone_but(peer.session_id),
-            )
+        _announce_left(peer)
         await station_left(peer)
         async with state().db() as db:
             await onetoones.touch(db, peer.onetoone_id)
@@ -89,11 +86,25 @@ async def _replay_waiting_room(peer: Peer, onetoone_token: str) -> None:
 
 
 def _announce_joined(peer: Peer) -> None:
-    state().broker.publish(
-        peer.onetoone_id,
-        Event("peerJoined", {"peerId": peer.session_id, "role": peer.role}),
-        Audience.everyone_but(peer.session_id),
-    )
+    """``peerJoined`` when the session comes online: this is its only validated socket."""
+    broker = state().broker
+    if broker.open_sockets(peer.onetoone_id, peer.session_id) == 1:
+        broker.publish(
+            peer.onetoone_id,
+            Event("peerJoined", {"peerId": peer.session_id, "role": peer.role}),
+            Audience.everyone_but(peer.session_id),
+        )
+
+
+def _announce_left(peer: Peer) -> None:
+    """``peerLeft`` when the session's last validated socket has gone (unsubscribed)."""
+    broker = state().broker
+    if not peer.pending and broker.open_sockets(peer.onetoone_id, peer.session_id) == 0:
+        broker.publish(
+            peer.onetoone_id,
+            Event("peerLeft", {"peerId": peer.session_id}),
+            Audience.everyone_but(peer.session_id),
+        )
 
 
 async def _write(peer: Peer, subscription: Subscription) -> int:
@@ -103,6 +114,8 @@ async def _write(peer: Peer, subscription: Subscription) -> int:
         if event.method == "newSessionIsValidate" and peer.pending:
             peer.pending = subscription.pending = False
             _announce_joined(peer)
+    if subscription.replaced:
+        return CLOSE_REPLACED
     return CLOSE_OVERFLOW if subscription.overflowed else CLOSE_ENDED
 
 

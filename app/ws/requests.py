@@ -27,15 +27,18 @@ class RequestRouter:
         return register
 
     async def dispatch(self, peer: Peer, method: str, data: dict[str, Any]) -> Any:
-        handler = self._handlers.get(method)
-        if handler is None:
-            raise RequestError(f"unknown method {method!r}")
-        if peer.pending:
-            raise RequestError("waiting for the doctor's validation")
+        """Serve one request. Every request counts against the socket's limit, a pending
+        socket's and unknown methods too: otherwise they are answered as fast as a client
+        can send them."""
         try:
             check_socket_request(peer)
         except RateLimited:
             raise RequestError("rate limited") from None
+        if peer.pending:
+            raise RequestError("waiting for the doctor's validation")
+        handler = self._handlers.get(method)
+        if handler is None:
+            raise RequestError(f"unknown method {method!r}")
         return await handler(peer, data)
 
 

@@ -1,14 +1,15 @@
 """A hostile participant's bursts against the real server and worker: media objects per
-socket stay within their limits, however concurrent the requests."""
+socket and sockets per session stay within their limits, however concurrent the requests."""
 
 import asyncio
 from collections.abc import Callable
 
-from tests.client import Consultation, Participant
+from tests.client import Consultation, Participant, Socket
 from tests.raw_media import join, ok, produce, record_consumers, settled
 
 # The defaults (app/settings.py).
-MAX_TRANSPORTS, MAX_PRODUCERS, MAX_CONSUMERS = 4, 8, 32
+MAX_TRANSPORTS, MAX_PRODUCERS, MAX_CONSUMERS, MAX_SOCKETS = 4, 8, 32, 2
+CLOSE_REPLACED = 4002
 
 
 async def test_concurrent_transports_stop_at_the_limit(
@@ -104,3 +105,43 @@ async def test_a_receiver_gets_consumers_up_to_its_limit(
     assert (await receiver.event("consumerClosed"))["consumerId"] == offered[0]["id"]
     assert (await produce(owner, transport_id, 99_999))["ok"]
     await settled(lambda: len(offered) == MAX_CONSUMERS + 1)
+
+
+async def closed_with(socket: Socket, timeout: float = 5.0) -> int | None:
+    await asyncio.wait_for(socket.connection.wait_closed(), timeout)
+    return socket.connection.close_code
+
+
+async def test_a_session_keeps_its_newest_sockets_and_is_announced_once(
+    consultation: Consultation, participant: Callable[[], Participant]
+):
+    doctor, patient = participant(), participant()
+    await doctor.open(consultation.link("medecin"))
+    await patient.open(consultation.link("patient"))
+    doctor_socket = await doctor.socket()
+    patient_id = patient.session["id"]
+
+    first, second, third = [await patient.socket() for _ in range(3)]
+    assert await closed_with(first) == CLOSE_REPLACED  # the oldest goes
+    for socket in (second, third):
+        assert (await socket.request("getPeers"))["ok"]
+
+    # A burst of sockets with the same credential: only the newest two stay.
+    burst = await asyncio.gather(*(patient.socket() for _ in range(20)))
+    sockets = [second, third, *burst]
+    await settled(lambda: sum(s.connection.close_code is None for s in sockets) == MAX_SOCKETS)
+    gone = [s for s in sockets if s.connection.close_code is not None]
+    assert {s.connection.close_code for s in gone} == {CLOSE_REPLACED}
+    alive = [s for s in sockets if s.connection.close_code is None]
+    for socket in alive:
+        assert (await socket.request("getPeers"))["ok"]
+
+    # The doctor saw the patient arrive once, and leave once, when the last socket closed.
+    assert await doctor_socket.event("peerJoined") == {"peerId": patient_id, "role": "patient"}
+    await doctor_socket.no_event("peerJoined")
+    assert all(f.get("method") != "peerLeft" for f in doctor_socket.notifications)
+    await alive[0].close()
+    await doctor_socket.no_event("peerLeft")
+    await alive[1].close()
+    assert await doctor_socket.event("peerLeft") == {"peerId": patient_id}
+    await doctor_socket.no_event("peerLeft")

@@ -20,6 +20,9 @@ const RESTART_DELAY_MS = 500;
 // A lost socket is opened again for about a minute (a network blip, a service restart).
 const RECONNECT_ATTEMPTS = 15;
 const RECONNECT_MAX_DELAY_MS = 5000;
+// The server closes a session's oldest socket with this code when the session opens one
+// too many (another tab, another device): reconnecting would close the newer one in turn.
+const CLOSE_REPLACED = 4002;
 
 export async function consultationPage(root, onetooneToken, sessionToken) {
   let session;
@@ -94,7 +97,10 @@ class ConsultationPage {
 
   listen() {
     const socket = this.socket;
-    socket.onClose = () => this.reconnect();
+    socket.onClose = (code) => {
+      if (code !== CLOSE_REPLACED) this.reconnect();
+      else this.finish('Opened elsewhere', 'This consultation was opened in another window.', true);
+    };
     socket.on('serverShutdown', () => this.notice('The server is restarting; reconnecting…'));
     socket.onRequest((method, data) => {
       if (method !== 'newConsumer') throw new Error(`unknown request ${method}`);
