@@ -13,11 +13,11 @@ of concurrent loops in each (a phase given 0 seconds is skipped: the soak runs c
   close the sockets and end the consultation. A consultation whose step failed is still
   ended, so that failures do not pile up live consultations on the server.
 
-Every failure is counted, by message and by kind (``classify``): ``5xx``, ``4xx``,
-``protoo error`` (a socket request answered ``ok: false``), ``lost event`` (an expected
-notification that did not come within the timeout), ``ws closed`` (the server closed a socket
-with an error), ``timeout``, ``connection`` and ``other``. The warm-up's failures are reported
-too, as a phase of their own.
+Every failure is counted, by message and by kind (``classify``): ``http <status>`` (an
+answer other than 200, or a socket's upgrade refused), ``protoo error`` (a socket request
+answered ``ok: false``), ``lost event`` (an expected notification that did not come within
+the timeout), ``ws closed`` (the server closed a socket with an error), ``timeout``,
+``connection`` and ``other``. The warm-up's failures are reported too, as a phase of its own.
 
 Prints one JSON object with, per phase, the counts, the latencies, the errors, the CPU seconds
 spent by the server (with its SFU workers), by the database (with ``--database-pid``) and by
@@ -57,7 +57,7 @@ class Failure(Exception):
 
 
 def status_kind(status: int) -> str:
-    return f"{status // 100}xx"
+    return f"http {status}"
 
 
 def classify(error: Exception) -> str:
@@ -91,7 +91,7 @@ class Recorder:
     def error(self, error: Exception) -> None:
         kind = classify(error)
         message = str(error) if isinstance(error, Failure) else f"{type(error).__name__}: {error}"
-        self.errors[f"[{kind}] {message[:160]}"] += 1
+        self.errors[f"[{kind}] {' '.join(message.split())[:160]}"] += 1
         self.kinds[kind] += 1
 
     def since(self, earlier: "Recorder") -> "Recorder":
@@ -306,8 +306,11 @@ def cpu_seconds(process: psutil.Process | None) -> float:
     PostgreSQL's postmaster with its backends), exited children it waited for included."""
     if process is None:
         return 0.0
+    members = [process]
+    with contextlib.suppress(psutil.NoSuchProcess):
+        members += process.children(recursive=True)
     total = 0.0
-    for member in (process, *process.children(recursive=True)):
+    for member in members:
         with contextlib.suppress(psutil.NoSuchProcess):
             times = member.cpu_times()
             total += times.user + times.system + times.children_user + times.children_system
@@ -315,12 +318,15 @@ def cpu_seconds(process: psutil.Process | None) -> float:
 
 
 def memory(server: psutil.Process) -> dict[str, int]:
-    """Resident bytes of the server process and of its children (the SFU workers)."""
-    workers = 0
-    for child in server.children(recursive=True):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            workers += child.memory_info().rss
-    return {"server": server.memory_info().rss, "workers": workers}
+    """Resident bytes of the server process and of its children (the SFU workers); 0 for
+    those that have exited."""
+    rss = {"server": 0, "workers": 0}
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for child in server.children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                rss["workers"] += child.memory_info().rss
+        rss["server"] = server.memory_info().rss
+    return rss
 
 
 class Window:
