@@ -7,7 +7,8 @@ several app instances without changing its callers.
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,8 +85,31 @@ class Subscription:
         return self._events.popleft()
 
 
+class Turns:
+    """One ``asyncio.Lock`` per consultation, forgotten once nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def take(self, onetoone_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(onetoone_id, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[onetoone_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[onetoone_id]
+            if users == 1:
+                del self._locks[onetoone_id]
+            else:
+                self._locks[onetoone_id] = (lock, users - 1)
+
+
 class Broker:
     def __init__(self) -> None:
+        self._turns = Turns()
         # Per consultation, its subscriptions in the order they were made (a dict as an
         # ordered set), so that the oldest socket of a session is known.
         self._subscriptions: dict[int, dict[Subscription, None]] = {}
@@ -104,6 +128,15 @@ class Broker:
             members.pop(subscription, None)
             if not members:
                 del self._subscriptions[subscription.onetoone_id]
+
+    def in_order(self, onetoone_id: int) -> AbstractAsyncContextManager[None]:
+        """A turn of the consultation: blocks run one at a time, in the order they asked.
+
+        A writer that commits then publishes does both inside its turn, so that the events of
+        a consultation go out in the order of the commits (PostgreSQL may answer one commit
+        after the next has already gone through).
+        """
+        return self._turns.take(onetoone_id)
 
     def publish(self, onetoone_id: int, event: Event, audience: Audience = Audience()) -> int:
         """Deliver ``event`` to the matching sockets of the consultation; return how many."""

@@ -53,3 +53,20 @@ async def test_a_waiting_reader_wakes_on_publish():
     await asyncio.sleep(0)
     broker.publish(1, HELLO)
     assert await asyncio.wait_for(waiter, 1) == HELLO
+
+
+async def test_turns_of_a_consultation_run_one_at_a_time_in_the_order_asked():
+    broker = Broker()
+    ran: list[str] = []
+
+    async def turn(name: str, onetoone_id: int, pause: float) -> None:
+        async with broker.in_order(onetoone_id):
+            ran.append(f"{name} in")
+            await asyncio.sleep(pause)
+            ran.append(f"{name} out")
+
+    await asyncio.gather(turn("a", 1, 0.05), turn("b", 1, 0), turn("c", 2, 0))
+    # b waited for a; the other consultation's c did not.
+    assert ran.index("b in") > ran.index("a out")
+    assert ran.index("c out") < ran.index("a out")
+    assert not broker._turns._locks  # nothing kept once every turn is over

@@ -81,22 +81,25 @@ async def upload_file(caller: Caller) -> dict[str, Any]:
 async def _finish(
     caller: Caller, name: str, received: documents.Received, rules: UploadRules
 ) -> Document:
-    """Record the document and its message, commit the file, then announce it."""
-    try:
-        async with state().db() as db:
-            document, message = await documents.record(
-                db, caller.onetoone_id, _actor(caller), name, received, rules
-            )
-            await received.pending.commit()
-            await db.commit()
-    except BaseException:
-        received.pending.discard()
-        raise
-    state().broker.publish(
-        caller.onetoone_id,
-        Event("newMessage", {"message": messages.public(message, document)}),
-        Audience.everyone_but(caller.session_id),
-    )
+    """Record the document and its message, commit the file, then announce it (in the
+    consultation's turn, so that chat and documents arrive in the order of their ids)."""
+    broker = state().broker
+    async with broker.in_order(caller.onetoone_id):
+        try:
+            async with state().db() as db:
+                document, message = await documents.record(
+                    db, caller.onetoone_id, _actor(caller), name, received, rules
+                )
+                await received.pending.commit()
+                await db.commit()
+        except BaseException:
+            received.pending.discard()
+            raise
+        broker.publish(
+            caller.onetoone_id,
+            Event("newMessage", {"message": messages.public(message, document)}),
+            Audience.everyone_but(caller.session_id),
+        )
     return document
 
 

@@ -60,22 +60,23 @@ async def post_text(
 ) -> dict[str, Any]:
     """Store a text message, deliver it as ``newMessage`` to the other participants, return it.
 
-    Nothing is awaited between the commit and the delivery, so that the events of one
-    consultation's messages go out in the order of their ids.
+    The consultation's turn spans the commit and the delivery, so that the events of its
+    messages go out in the order of their ids.
     """
     check_text(text, max_chars)
-    await onetoones.touch(db, onetoone_id)
-    if not await lock_active(db, onetoone_id, exclusive=True):
-        raise MessageRefused(401, "session not valid")
-    message = Message(onetoone_id=onetoone_id, session_id=session_id, kind="text", body=text)
-    db.add(message)
-    await db.flush()
-    await db.refresh(message)
-    await db.commit()
-    shown = public(message, None)
-    broker.publish(
-        onetoone_id, Event("newMessage", {"message": shown}), Audience.everyone_but(session_id)
-    )
+    async with broker.in_order(onetoone_id):
+        await onetoones.touch(db, onetoone_id)
+        if not await lock_active(db, onetoone_id, exclusive=True):
+            raise MessageRefused(401, "session not valid")
+        message = Message(onetoone_id=onetoone_id, session_id=session_id, kind="text", body=text)
+        db.add(message)
+        await db.flush()
+        await db.refresh(message)
+        await db.commit()
+        shown = public(message, None)
+        broker.publish(
+            onetoone_id, Event("newMessage", {"message": shown}), Audience.everyone_but(session_id)
+        )
     return shown
 
 
