@@ -50,7 +50,10 @@ def is_secure(connection: BaseRequestWebsocket) -> bool:
 
 
 def _same_origin(origin: str, host: str) -> bool:
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # e.g. "http://[", which urlsplit takes for a broken IPv6 address
+        return False
     return bool(parts.netloc) and parts.netloc.lower() == host.lower()
 
 

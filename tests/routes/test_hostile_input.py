@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import psycopg
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from app.input_guard import MAX_DEPTH
 from tests.client import Consultation, Participant
@@ -278,3 +280,17 @@ async def test_hostile_socket_frames_get_an_error_response(
         assert part in reason
     assert reasons[-1] == "the JSON is not valid UTF-8"
     assert message_count(db, consultation) == 0
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "https://]x"])
+async def test_a_malformed_origin_is_refused(
+    server: RunningServer,
+    consultation: Consultation,
+    participant: Callable[[], Participant],
+    origin: str,
+):
+    patient = await joined(consultation, participant, "patient")
+    headers = {**patient.auth(), "Origin": origin}
+    with pytest.raises(InvalidStatus) as refused_socket:
+        await connect(server.ws_url, additional_headers=headers)
+    assert refused_socket.value.response.status_code == 403
