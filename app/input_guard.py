@@ -50,14 +50,19 @@ def decode(data: bytes | str) -> str:
 def loads(data: bytes | str, where: str = "body") -> Any:
     """Parse JSON and check every key and value; ``InputRefused`` says what is wrong (the
     value's place named from ``where``)."""
+    value = parse(data)
+    check(value, where)
+    return value
+
+
+def parse(data: bytes | str) -> Any:
+    """Only the parsing part of ``loads``: UTF-8, depth and syntax; ``check`` must follow."""
     text = decode(data)
     _check_depth(text)
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except ValueError as error:  # includes integers of more than 4300 digits
         raise InputRefused(f"invalid JSON: {error}") from None
-    check(value, where)
-    return value
 
 
 def check(value: Any, where: str) -> None:

@@ -127,7 +127,7 @@ async def _read(peer: Peer) -> None:
             try:
                 frame = protoo.parse(text)
             except protoo.FrameError as error:
-                await peer.send(protoo.failure(None, str(error)))
+                await peer.send(protoo.failure(error.request_id, str(error)))
                 continue
             if isinstance(frame, protoo.Response):
                 peer.answer(frame)

@@ -4,11 +4,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.input_guard import InputRefused, loads
+from app.input_guard import InputRefused, check
+from app.input_guard import parse as parse_json
 
 
 class FrameError(ValueError):
-    """A frame the server cannot make sense of."""
+    """A frame the server cannot make sense of; ``request_id`` when it is a request whose id
+    could be read, so that the error answers that request."""
+
+    def __init__(self, reason: str, request_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.request_id = request_id
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Response:
 def parse(text: str | bytes) -> Request | Response:
     """A client frame, checked by ``input_guard`` like every JSON body before any handler."""
     try:
-        frame = loads(text, "frame")
+        frame = parse_json(text)
     except InputRefused as refused:
         raise FrameError(str(refused)) from None
     if not isinstance(frame, dict):
@@ -37,6 +43,16 @@ def parse(text: str | bytes) -> Request | Response:
     frame_id = frame.get("id")
     if not isinstance(frame_id, int) or isinstance(frame_id, bool):
         raise FrameError("frame has no integer id")
+    try:
+        check(frame_id, "frame.id")
+    except InputRefused as refused:
+        raise FrameError(str(refused)) from None
+    # The error answers a request; the client would take one for a response to its own.
+    request_id = frame_id if frame.get("request") is True else None
+    try:
+        check(frame, "frame")
+    except InputRefused as refused:
+        raise FrameError(str(refused), request_id) from None
     if frame.get("request") is True:
         method, data = frame.get("method"), frame.get("data", {})
         if not isinstance(method, str) or not method:

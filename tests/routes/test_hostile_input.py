@@ -249,36 +249,42 @@ async def test_hostile_messages_are_refused(
     assert message_count(db, consultation) == 0
 
 
-def send_message_frame(data: str, frame_id: str = "7") -> str:
+def send_message_frame(frame_id: object, data: str) -> str:
     """A ``sendMessage`` request frame, its parts written as raw JSON."""
     return f'{{"request": true, "id": {frame_id}, "method": "sendMessage", "data": {data}}}'
 
 
+# A refused request is answered with its id when it could be read, else with id null.
 SOCKET_FRAMES = [
-    (send_message_frame('{"text": "\\ud800"}'), "frame.data.text: unpaired"),
-    (send_message_frame('{"text": "a\\u0000"}'), "frame.data.text: NUL"),
-    (send_message_frame('{"text": "x", "n": NaN}'), "frame.data.n: numbers must be finite"),
-    (send_message_frame('{"text": "x"}', frame_id="1e999"), "frame.id: numbers must be finite"),
-    (send_message_frame('{"text": "x"}', frame_id=str(10**22)), "frame.id: integer out of range"),
-    (send_message_frame('{"text": ' + NESTED + "}"), "nested deeper"),
+    (send_message_frame(1, '{"text": "\\ud800"}'), 1, "frame.data.text: unpaired"),
+    (send_message_frame(2, '{"text": "a\\u0000"}'), 2, "frame.data.text: NUL"),
+    (send_message_frame(3, '{"text": "x", "n": NaN}'), 3, "frame.data.n: numbers must be finite"),
+    (send_message_frame(4, '{"\\u0000": "x"}'), 4, "frame.data: a key: NUL"),
+    (send_message_frame("1e999", '{"text": "x"}'), None, "frame has no integer id"),
+    (send_message_frame(10**22, '{"text": "x"}'), None, "frame.id: integer out of range"),
+    (send_message_frame(5, '{"text": ' + NESTED + "}"), None, "nested deeper"),
+    (b'{"request": true, "id": 6, "method": "getPeers", "\xff": 1}', None, "not valid UTF-8"),
+    # The answer to a server request: an error with its id would look like a response.
+    ('{"response": true, "id": 7, "ok": true, "data": {"x": Infinity}}', None, "finite"),
 ]
 
 
 async def test_hostile_socket_frames_get_an_error_response(
-    consultation: Consultation, participant: Callable[[], Participant], db: psycopg.Connection
+    server: RunningServer,
+    consultation: Consultation,
+    participant: Callable[[], Participant],
+    db: psycopg.Connection,
 ):
     patient = await joined(consultation, participant, "patient")
-    socket = await patient.socket()
-    for frame, _ in SOCKET_FRAMES:
-        await socket.connection.send(frame)
-    await socket.connection.send(b'{"request": true, "id": 8, "method": "getPeers", "\xff": 1}')
-    assert (await socket.request("getPeers"))["ok"] is True  # still served
-    errors = [f for f in socket.notifications if f.get("response") and f["ok"] is False]
-    reasons = [e["errorReason"] for e in errors]
-    assert len(reasons) == len(SOCKET_FRAMES) + 1, reasons
-    for reason, (_, part) in zip(reasons, SOCKET_FRAMES, strict=False):
-        assert part in reason
-    assert reasons[-1] == "the JSON is not valid UTF-8"
+    async with connect(server.ws_url, additional_headers=patient.auth()) as socket:
+        for frame, frame_id, msg_part in SOCKET_FRAMES:
+            await socket.send(frame)
+            answer = json.loads(await socket.recv())
+            assert answer["response"] is True and answer["ok"] is False, answer
+            assert answer["id"] == frame_id, answer
+            assert msg_part in answer["errorReason"], answer
+        await socket.send(json.dumps({"request": True, "id": 8, "method": "getPeers"}))
+        assert json.loads(await socket.recv())["ok"] is True  # still served
     assert message_count(db, consultation) == 0
 
 
