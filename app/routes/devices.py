@@ -9,6 +9,7 @@ from app.devices import catalogue
 from app.devices.catalogue import CatalogueError
 from app.devices.registry import registry
 from app.errors import ApiError
+from app.schemas_responses import ConnectedDevices, DeviceAnswer, Devices, documented
 from app.services.sessions import Caller
 from app.state import state
 
@@ -33,6 +34,7 @@ async def catalogue_error(error: CatalogueError) -> tuple[dict[str, str], int]:
 
 
 @bp.get("/devices")
+@documented(Devices, 400, 401, 503)
 async def list_devices() -> dict[str, Any]:
     _operator_required()
     async with state().db() as db:
@@ -41,6 +43,7 @@ async def list_devices() -> dict[str, Any]:
 
 
 @bp.post("/devices")
+@documented(DeviceAnswer, 400, 401, 409, 413, 503, status=201)
 async def add_device() -> tuple[dict[str, Any], int]:
     _operator_required()
     body = await _body()
@@ -58,6 +61,7 @@ async def add_device() -> tuple[dict[str, Any], int]:
 
 
 @bp.patch("/devices/<id:device_id>")
+@documented(DeviceAnswer, 400, 401, 404, 413, 503)
 async def enable_device(device_id: int) -> dict[str, Any]:
     _operator_required()
     enabled = (await _body()).get("enabled")
@@ -69,6 +73,7 @@ async def enable_device(device_id: int) -> dict[str, Any]:
 
 
 @bp.delete("/devices/<id:device_id>")
+@documented(DeviceAnswer, 400, 401, 404, 503)
 async def remove_device(device_id: int) -> dict[str, Any]:
     _operator_required()
     async with state().db() as db:
@@ -77,6 +82,7 @@ async def remove_device(device_id: int) -> dict[str, Any]:
 
 
 @bp.get("/devices/connected")
+@documented(ConnectedDevices, 400, 401, 403, 503)
 @participant_required()
 async def connected_devices(caller: Caller) -> dict[str, Any]:
     online = set(state().broker.online_sessions(caller.onetoone_id))

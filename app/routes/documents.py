@@ -14,6 +14,7 @@ from app.broker import Audience, Event
 from app.errors import ApiError
 from app.models import Document
 from app.multipart import MultipartError, file_part
+from app.schemas_responses import UploadedDocument, documented
 from app.services import documents, messages
 from app.services.audit import Actor
 from app.services.documents import UploadRefused, UploadRules
@@ -45,6 +46,7 @@ def _boundary() -> bytes:
 
 
 @bp.post("/upload-file")
+@documented(UploadedDocument, 400, 401, 403, 408, 413, 415, 429, 503)
 @participant_required()
 async def upload_file(caller: Caller) -> dict[str, Any]:
     """Stream the file part ``document`` into storage, then record it and announce it.
@@ -124,6 +126,7 @@ async def _only_bytes(parts: AsyncIterator[str | bytes]) -> AsyncIterator[bytes]
 
 
 @bp.get("/document/<id:document_id>")
+@documented(None, 400, 401, 403, 404, 416, 503)  # 200 and 206: the file
 @participant_required()
 async def download(document_id: int, caller: Caller) -> Response:
     async with state().db() as db:

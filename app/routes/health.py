@@ -11,11 +11,13 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from prometheus_client import CONTENT_TYPE_LATEST
 from quart import Blueprint, Response, current_app, request
+from quart_schema import document_response
 from sqlalchemy import text
 
 from app.auth import bearer_token
 from app.db import alembic_config
 from app.errors import ApiError
+from app.schemas_responses import Health, Readiness, documented
 from app.services.tokens import same_secret
 from app.state import state
 
@@ -25,6 +27,7 @@ DATABASE_TIMEOUT = 3.0
 
 
 @bp.get("/healthz")
+@documented(Health, 400)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -45,6 +48,8 @@ async def _database_checks() -> dict[str, str]:
 
 
 @bp.get("/readyz")
+@documented(Readiness, 400)
+@document_response(Readiness, 503)
 async def readyz() -> tuple[dict[str, Any], int]:
     try:
         checks = await _database_checks()
@@ -63,6 +68,7 @@ async def readyz() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/metrics")
+@documented(None, 400, 401)  # the 200 is Prometheus text
 async def metrics() -> Response:
     token = state().settings.metrics_token
     if token is not None:

@@ -9,6 +9,7 @@ from app.auth import participant_required
 from app.broker import Audience, Event
 from app.errors import ApiError
 from app.schemas import InfosRequest
+from app.schemas_responses import Form, documented
 from app.services import medical_info
 from app.services.audit import Actor
 from app.services.medical_info import FormTooLarge
@@ -29,6 +30,7 @@ def _actor(caller: Caller) -> Actor:
 
 
 @bp.get("/session/infos")
+@documented(Form, 400, 401, 403, 503)
 @participant_required()
 async def read_infos(caller: Caller) -> dict[str, Any]:
     async with state().db() as db:
@@ -37,6 +39,7 @@ async def read_infos(caller: Caller) -> dict[str, Any]:
 
 
 @bp.post("/session/infos")
+@documented(Form, 400, 401, 403, 413, 503)
 @validate_request(InfosRequest)
 @participant_required()
 async def update_infos(data: InfosRequest, caller: Caller) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from app.auth import participant_required
 from app.errors import ApiError
 from app.ratelimit import check_chat
 from app.schemas import MessageRequest, MessagesQuery
+from app.schemas_responses import MessagePage, PostedMessage, documented
 from app.services import messages
 from app.services.messages import MessageRefused
 from app.services.sessions import Caller
@@ -18,6 +19,7 @@ bp = Blueprint("messages", __name__)
 
 
 @bp.post("/message")
+@documented(PostedMessage, 400, 401, 403, 413, 429, 503)
 @validate_request(MessageRequest)
 @participant_required()
 async def send_message(data: MessageRequest, caller: Caller) -> dict[str, Any]:
@@ -38,6 +40,7 @@ async def send_message(data: MessageRequest, caller: Caller) -> dict[str, Any]:
 
 
 @bp.get("/messages")
+@documented(MessagePage, 400, 401, 403, 503)
 @validate_querystring(MessagesQuery)
 @participant_required()
 async def list_messages(query_args: MessagesQuery, caller: Caller) -> dict[str, Any]:

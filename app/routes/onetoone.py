@@ -6,6 +6,7 @@ from quart import Blueprint, request
 
 from app.auth import is_operator, optional_caller
 from app.errors import ApiError
+from app.schemas_responses import CreatedOneToOne, Ended, documented
 from app.services import onetoones
 from app.services.audit import OPERATOR, Actor
 from app.services.onetoones import Live
@@ -15,6 +16,7 @@ bp = Blueprint("onetoone", __name__)
 
 
 @bp.post("/onetoone")
+@documented(CreatedOneToOne, 400, 401, 503)
 async def create_onetoone() -> dict[str, Any]:
     if not is_operator(request.headers):
         raise ApiError(401, "operator key required")
@@ -27,6 +29,7 @@ async def create_onetoone() -> dict[str, Any]:
 
 
 @bp.delete("/onetoone/<token>")
+@documented(Ended, 400, 401, 403, 404, 503)
 async def kill_onetoone(token: str) -> dict[str, Any]:
     operator = is_operator(request.headers)
     caller = None if operator else await optional_caller()

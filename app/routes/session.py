@@ -9,6 +9,7 @@ from app.auth import COOKIE_NAME, optional_caller, participant_required
 from app.broker import Audience, Event
 from app.errors import ApiError
 from app.schemas import ValidateRequest
+from app.schemas_responses import OpenedSession, Validated, documented
 from app.services import sessions
 from app.services.sessions import Caller, Opening, ValidationRefused
 from app.state import state
@@ -17,6 +18,7 @@ bp = Blueprint("session", __name__)
 
 
 @bp.get("/session/<onetoone_token>/<session_token>")
+@documented(OpenedSession, 400, 401, 429, 503)
 async def open_session(onetoone_token: str, session_token: str) -> Response:
     caller = await optional_caller()
     async with state().db() as db:
@@ -48,6 +50,7 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
 
 
 @bp.post("/validate")
+@documented(Validated, 400, 401, 403, 404, 413, 429, 503)
 @validate_request(ValidateRequest)
 @participant_required()
 async def validate_session(data: ValidateRequest, caller: Caller) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from quart import Blueprint, request
 
 from app.auth import is_operator
 from app.errors import ApiError
+from app.schemas_responses import StatsCounts, documented
 from app.services import stats
 from app.state import state
 
@@ -31,6 +32,7 @@ def _day(name: str) -> date | None:
 
 
 @bp.get("/stats")
+@documented(StatsCounts, 400, 401, 503)
 async def get_stats() -> dict[str, Any]:
     if not is_operator(request.headers):
         raise ApiError(401, "operator key required")
