@@ -1,8 +1,9 @@
 """The load generator of bench/api_load.py and bench/soak.py, run as its own process (httpx +
 websockets).
 
-After a two-second warm-up, alternates two phases against a running server, the same number
-of concurrent loops in each (a phase given 0 seconds is skipped: the soak runs clinics only):
+Alternates two phases against a running server, the same number of concurrent loops in each
+(a phase given 0 seconds is skipped: the soak runs clinics only), each slice of a phase after
+a warm-up of its own loops (``Run.slice``):
 
 * ``ceiling``: every loop hammers the most trivial route (``GET /healthz``), the framework's
   own ceiling on this machine;
@@ -32,6 +33,7 @@ import contextlib
 import copy
 import itertools
 import json
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -179,6 +181,8 @@ class Clinic:
         self.ws_url = ws_url
         self.operator = {"Authorization": f"Bearer {operator_key}"}
         self.record = record
+        self.until = math.inf  # no new consultation (or request) from then on
+        self.warmed = asyncio.Event()  # set once the first one has ended
 
     async def timed(self, operation: str, call: Any) -> Any:
         start = time.perf_counter()
@@ -275,7 +279,7 @@ class Clinic:
                 if isinstance(ended := await socket.close(), Exception):
                     self.record.error(ended)
 
-    async def run_clinic(self, until: float) -> None:
+    async def run_clinic(self) -> None:
         # Clients live as long as the loop (an AsyncClient costs milliseconds to create).
         clients = {
             name: httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT)
@@ -284,21 +288,23 @@ class Clinic:
         async with httpx.AsyncClient(
             base_url=self.base_url, timeout=TIMEOUT, headers=self.operator
         ) as operator:
-            while time.perf_counter() < until:
+            while time.perf_counter() < self.until:
                 try:
                     await self.consultation(operator, clients)
                 except Exception as error:  # every failure is counted, the loop goes on
                     self.record.error(error)
+                self.warmed.set()
         for client in clients.values():
             await client.aclose()
 
-    async def run_ceiling(self, until: float, path: str) -> None:
+    async def run_ceiling(self, path: str) -> None:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT) as client:
-            while time.perf_counter() < until:
+            while time.perf_counter() < self.until:
                 try:
                     await self.http(client, f"GET {path}", "GET", path)
                 except Exception as error:
                     self.record.error(error)
+                self.warmed.set()
 
 
 def cpu_seconds(process: psutil.Process | None) -> float:
@@ -397,37 +403,52 @@ class Run:
         self.totals: dict[str, dict[str, Any]] = {}
 
     async def slice(self, phase: str, seconds: float, interval: float = 0.0) -> None:
-        """``seconds`` of ``phase`` on every loop, added to the phase's totals."""
-        window = Window(self.phases[phase], self.server, self.database)
-        until = window.start + seconds
+        """``seconds`` of ``phase`` on every loop, after a warm-up recorded as the warm-up's:
+        ``WARM_UP`` seconds and until every loop has ended its first consultation (or request).
+
+        The loops start together, so their first requests come in one burst, which takes a
+        while to clear at high concurrency (4 s for the first consultations of 40 clinics on
+        2 vCPUs); they go on from the warm-up into the phase, which starts steady."""
         clinics = [
             Clinic(
                 self.arguments.base_url,
                 self.arguments.ws_url,
                 self.arguments.operator_key,
-                self.phases[phase],
+                self.phases["warm-up"],
             )
             for _ in range(self.arguments.concurrency)
         ]
+        warm_up = Window(self.phases["warm-up"], self.server, self.database)
         if phase == "ceiling":
-            path = self.arguments.ceiling_path
-            runs = [clinic.run_ceiling(until, path) for clinic in clinics]
+            running = asyncio.gather(
+                *(clinic.run_ceiling(self.arguments.ceiling_path) for clinic in clinics)
+            )
         else:
-            runs = [clinic.run_clinic(until) for clinic in clinics]
+            running = asyncio.gather(*(clinic.run_clinic() for clinic in clinics))
+        await asyncio.sleep(WARM_UP)
+        await asyncio.gather(*(clinic.warmed.wait() for clinic in clinics))
+        self._add("warm-up", warm_up.close())
+        window = Window(self.phases[phase], self.server, self.database)
+        for clinic in clinics:
+            clinic.record = self.phases[phase]
+            clinic.until = window.start + seconds
         intervals = None
         if interval > 0:
             intervals = Intervals(self.phases[phase], self.server, self.database, interval)
-        await asyncio.gather(*runs)
+        await running
         if intervals is not None:
             intervals.stop()
-        slice_ = window.close()
+        self._add(phase, window.close())
+
+    def _add(self, phase: str, window: dict[str, Any]) -> None:
+        """Add a slice's window to the phase's totals (memory: the first start, the last end)."""
         total = self.totals.setdefault(
-            phase, {"seconds": 0.0, "cpu": defaultdict(float), "memory": slice_["memory"]}
+            phase, {"seconds": 0.0, "cpu": defaultdict(float), "memory": window["memory"]}
         )
-        total["seconds"] += slice_["seconds"]
-        for name, value in slice_["cpu"].items():
+        total["seconds"] += window["seconds"]
+        for name, value in window["cpu"].items():
             total["cpu"][name] += value
-        total["memory"]["end"] = slice_["memory"]["end"]
+        total["memory"]["end"] = window["memory"]["end"]
 
     def result(self) -> dict[str, Any]:
         return {
@@ -438,7 +459,6 @@ class Run:
 
 async def main(arguments: argparse.Namespace) -> None:
     run = Run(arguments)
-    await run.slice("warm-up", WARM_UP)
     for _ in range(arguments.slices):
         if arguments.ceiling > 0:
             await run.slice("ceiling", arguments.ceiling)

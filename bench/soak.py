@@ -115,6 +115,12 @@ def errors(phase: dict[str, Any]) -> int:
     return sum(phase["errors"].values())
 
 
+def kinds(phase: dict[str, Any]) -> str:
+    """The phase's error count by kind, for a one-line summary; empty when none."""
+    counts = ", ".join(f"{kind} {count}" for kind, count in sorted(phase["error_kinds"].items()))
+    return f" ({counts})" if counts else ""
+
+
 def passes(result: dict[str, Any]) -> bool:
     clinic = result["clinic"]
     failed = errors(clinic) + errors(result["warm-up"])
@@ -123,12 +129,15 @@ def passes(result: dict[str, Any]) -> bool:
 
 def step_line(clinics: int, result: dict[str, Any]) -> str:
     clinic = result["clinic"]
-    worst = max(clinic["latencies"].items(), key=lambda item: percentile(item[1], 0.99))
+    worst = max(
+        clinic["latencies"].items(), key=lambda item: percentile(item[1], 0.99), default=("-", [])
+    )
     return (
         f"  {clinics:3} clinics: {len(requests(clinic)) / clinic['seconds']:6.1f} req/s,"
         f" p99 {ms(percentile(requests(clinic), 0.99)):>11} (worst: {worst[0]}"
-        f" {ms(percentile(worst[1], 0.99))}), errors {errors(clinic)}"
-        f" (warm-up {errors(result['warm-up'])}): {'pass' if passes(result) else 'FAIL'}"
+        f" {ms(percentile(worst[1], 0.99))}), errors {errors(clinic)}{kinds(clinic)},"
+        f" in the warm-up {errors(result['warm-up'])}{kinds(result['warm-up'])}:"
+        f" {'pass' if passes(result) else 'FAIL'}"
     )
 
 
@@ -166,11 +175,10 @@ def minute_line(interval: dict[str, Any], start: float) -> str:
     seconds = interval["seconds"]
     rss = interval["memory"]["end"]
     cpu = interval["cpu"]
-    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(interval["error_kinds"].items()))
     return (
         f"  {start:5.1f}-{start + seconds:5.1f} s: {len(values) / seconds:6.1f} req/s,"
-        f" p99 {ms(percentile(values, 0.99)):>11}, errors {errors(interval)}"
-        f"{f' ({kinds})' if kinds else ''}, RSS server {rss['server'] / MiB:.1f} MiB"
+        f" p99 {ms(percentile(values, 0.99)):>11}, errors {errors(interval)}{kinds(interval)},"
+        f" RSS server {rss['server'] / MiB:.1f} MiB"
         f" + SFU workers {rss['workers'] / MiB:.1f} MiB, CPU server"
         f" {cpu['server'] / seconds:.0%} PostgreSQL {cpu['database'] / seconds:.0%}"
         f" generator {cpu['generator'] / seconds:.0%}"
@@ -209,7 +217,7 @@ def report(result: dict[str, Any], clinics: int, server: RunningServer) -> bool:
             f"  max {ms(max(latencies, default=0.0)):>11}"
         )
     failed = errors(clinic) + errors(warm_up)
-    print(f"errors: {errors(clinic)} (and {errors(warm_up)} in the 2-s warm-up)")
+    print(f"errors: {errors(clinic)} (and {errors(warm_up)} in the warm-up)")
     for phase in (warm_up, clinic):
         for kind, count in sorted(phase["error_kinds"].items()):
             print(f"  {kind}: {count}{' (warm-up)' if phase is warm_up else ''}")
