@@ -141,11 +141,8 @@ def step_line(clinics: int, result: dict[str, Any]) -> str:
     )
 
 
-def search(
-    server: RunningServer, database_pid: int | None, seconds: float, most: int
-) -> tuple[int, bool]:
-    """The highest number of clinics whose step passed (or the lowest tried, if none did), and
-    whether one did."""
+def search(server: RunningServer, database_pid: int | None, seconds: float, most: int) -> int:
+    """The highest number of clinics whose step passed, or the lowest tried if none did."""
     print(
         f"search: {seconds:.0f} s per step; a step passes with p99 < {P99_LIMIT:.0f} s over all"
         " requests and no error",
@@ -160,14 +157,17 @@ def search(
             passed = clinics
         else:
             failed = clinics
-        if not failed and clinics >= most:
-            return clinics, True
-        if not failed:
+        if not failed and clinics < most:
             clinics = min(2 * clinics, most)
-        elif failed - passed <= max(1, passed // 8):
-            return (passed, True) if passed else (failed, False)
-        else:
+        elif failed - passed > max(1, passed // 8):
             clinics = (passed + failed) // 2
+        else:
+            break
+    if passed:
+        print(f"the highest load that passed: {passed} clinics", flush=True)
+        return passed
+    print(f"no load passed: the soak runs at {failed} clinics, to show the failures", flush=True)
+    return failed
 
 
 def minute_line(interval: dict[str, Any], start: float) -> str:
@@ -187,21 +187,26 @@ def minute_line(interval: dict[str, Any], start: float) -> str:
 
 def soak(
     server: RunningServer, database_pid: int | None, clinics: int, minutes: float
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The generator's result, and its minutes, printed as they come."""
     print(f"soak: {clinics} concurrent clinics for {minutes:g} min, a line per minute", flush=True)
     elapsed = 0.0
+    intervals = []
     for line in generate(server, database_pid, clinics, minutes * 60, interval=60):
         if "interval" not in line:
-            return line
+            return line, intervals
+        intervals.append(line["interval"])
         print(minute_line(line["interval"], elapsed), flush=True)
         elapsed += line["interval"]["seconds"]
     raise SystemExit("the load generator printed no result")
 
 
-def report(result: dict[str, Any], clinics: int, server: RunningServer) -> bool:
+def report(
+    result: dict[str, Any], intervals: list[dict[str, Any]], clinics: int, server: RunningServer
+) -> bool:
     """Print the soak's figures; whether it passed."""
     clinic, warm_up = result["clinic"], result["warm-up"]
-    values = requests(clinic)
+    values = requests(clinic) or [0.0]  # a server dead from the start answered nothing
     seconds = clinic["seconds"]
     p99 = percentile(values, 0.99)
     print(
@@ -223,11 +228,16 @@ def report(result: dict[str, Any], clinics: int, server: RunningServer) -> bool:
             print(f"  {kind}: {count}{' (warm-up)' if phase is warm_up else ''}")
         for error, count in sorted(phase["errors"].items(), key=lambda item: -item[1]):
             print(f"    x{count} {error}")
+    # The first minute's growth is the server settling at the load (pools, buffers, caches);
+    # growth after it would be a leak.
     start, end = clinic["memory"]["start"], clinic["memory"]["end"]
+    first = intervals[0]["memory"]["end"]
     for name, label in (("server", "server"), ("workers", "SFU workers")):
         print(
-            f"RSS {label}: {start[name] / MiB:.1f} MiB at the soak's start, {end[name] / MiB:.1f}"
-            f" MiB at its end ({(end[name] - start[name]) / MiB:+.1f} MiB)"
+            f"RSS {label}: {start[name] / MiB:.1f} MiB at the soak's start,"
+            f" {first[name] / MiB:.1f} MiB after its first minute, {end[name] / MiB:.1f} MiB at"
+            f" its end ({(end[name] - start[name]) / MiB:+.1f} MiB, after the first minute"
+            f" {(end[name] - first[name]) / MiB:+.1f} MiB)"
         )
     cpu = clinic["cpu"]
     print(
@@ -277,13 +287,12 @@ def main(arguments: argparse.Namespace) -> None:
     ):
         database_pid = None if os.environ.get("DATABASE_URL") else postmaster(database_url)
         print(f"# Soak: the clinic mix for {arguments.minutes:g} min\n{machine()}", flush=True)
-        clinics, found = arguments.clinics, True
+        clinics = arguments.clinics
         if clinics is None:
-            clinics, found = search(server, database_pid, arguments.step_seconds, arguments.most)
-            if not found:
-                print(f"no load passed: soaking at {clinics} clinics to show the failures")
+            clinics = search(server, database_pid, arguments.step_seconds, arguments.most)
         log_start = server.log_path.stat().st_size
-        ok = report(soak(server, database_pid, clinics, arguments.minutes), clinics, server)
+        result, intervals = soak(server, database_pid, clinics, arguments.minutes)
+        ok = report(result, intervals, clinics, server)
         print_log_problems(server, log_start)
     if not ok:
         raise SystemExit(1)
