@@ -3,8 +3,13 @@
 The wiring follows mediasoup-demo: a peer that joins consumes every existing producer of
 the others; a new producer is consumed by every joined peer. Consumers start paused and are
 resumed once the client has accepted them (the ``newConsumer`` server request).
+
+As in mediasoup-demo, the request that causes consumers (``join``, ``produce``) is answered
+first: each consumer is made in a task of its own, so a client slow to accept its
+``newConsumer`` (up to the request timeout) delays neither the caller nor the other peers.
 """
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -47,6 +52,8 @@ class MediaPeer:
     producers: dict[str, Producer] = field(default_factory=dict)
     consumers: dict[str, Consumer] = field(default_factory=dict)
     _creating: Counter[Kind] = field(default_factory=Counter)
+    # The consumers being made for this peer (see Room.consume_soon).
+    _consuming: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def joined(self) -> bool:
@@ -87,7 +94,13 @@ class MediaPeer:
             raise MediaError("consumer not found")
         return consumer
 
+    def stop_consuming(self) -> None:
+        """Cancel the consumers still being made for this peer."""
+        for task in list(self._consuming):
+            task.cancel()
+
     def close(self) -> None:
+        self.stop_consuming()
         for transport in list(self.transports.values()):
             transport.close()
         self.transports.clear()
@@ -127,7 +140,7 @@ class Room:
         media_peer.rtp_capabilities = rtp_capabilities
         for other in self.others(media_peer):
             for producer in list(other.producers.values()):
-                await self.consume(media_peer, other, producer)
+                self.consume_soon(media_peer, other, producer)
 
     async def produce(
         self,
@@ -145,12 +158,33 @@ class Room:
         if kind == "audio":
             await self.speaker_observer.add_producer(producer.id)
         for other in self.others(media_peer):
-            await self.consume(other, media_peer, producer)
+            self.consume_soon(other, media_peer, producer)
         return producer
 
     def close_producer(self, media_peer: MediaPeer, producer: Producer) -> None:
         producer.close()
         media_peer.producers.pop(producer.id, None)
+
+    def consume_soon(
+        self, consumer_peer: MediaPeer, producer_peer: MediaPeer, producer: Producer
+    ) -> None:
+        """Make ``consumer_peer``'s consumer of ``producer`` in a task of its own, after the
+        current request is answered; the task ends with the peer (``MediaPeer.close``)."""
+        task = asyncio.get_running_loop().create_task(
+            self._consume_logged(consumer_peer, producer_peer, producer)
+        )
+        consumer_peer._consuming.add(task)
+        task.add_done_callback(consumer_peer._consuming.discard)
+
+    async def _consume_logged(
+        self, consumer_peer: MediaPeer, producer_peer: MediaPeer, producer: Producer
+    ) -> None:
+        try:
+            await self.consume(consumer_peer, producer_peer, producer)
+        except Exception:
+            # Nobody awaits this task: a producer or transport closed meanwhile ends here.
+            if not (producer.closed or self.closed):
+                log.exception("consumer for peer %s failed", consumer_peer.peer.session_id)
 
     async def consume(
         self, consumer_peer: MediaPeer, producer_peer: MediaPeer, producer: Producer
@@ -226,5 +260,7 @@ class Room:
             media_peer.close()
 
     def close(self) -> None:
+        for media_peer in self.peers.values():
+            media_peer.stop_consuming()
         self.router.close()
         self.peers.clear()
