@@ -56,9 +56,12 @@ def _files(values: list[str]) -> dict[str, str]:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    """Log to stderr (through the service's handler when run as ``hocovisio station``)."""
+    logging.basicConfig(format=LOG_FORMAT, stream=sys.stderr)
+    root = logging.getLogger()
+    root.setLevel(level.upper())
     for noisy in ("asyncio", "aioice", "aiortc"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
+        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
 
 
 def main(argv: list[str] | None = None, prog: str = "hocovisio-station") -> None:
