@@ -46,8 +46,8 @@ run: setup
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/hocovisio run
 
 lint: venv
-	$(BIN)/ruff check app sfu_control tests migrations bench
-	$(BIN)/ruff format --check app sfu_control tests migrations bench
+	$(BIN)/ruff check app sfu_control protoo station tests migrations bench
+	$(BIN)/ruff format --check app sfu_control protoo station tests migrations bench
 
 test: setup lint
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/pytest -q

@@ -1,6 +1,7 @@
 """The ``hocovisio`` command: ``run`` serves the product, ``migrate`` updates the schema,
 ``monitor`` ends or deletes consultations on demand, ``stats`` counts the events,
-``devices`` manages the USB device catalogue, ``station`` runs a consultation station."""
+``devices`` manages the USB device catalogue, ``station`` runs a consultation station (the
+``hocovisio-station`` command of the ``station`` package, under another name)."""
 
 import argparse
 import asyncio
@@ -79,6 +80,12 @@ def _migrate(settings: Settings) -> None:
     print("database schema is up to date")
 
 
+def _station(settings: Settings, args: argparse.Namespace) -> None:
+    from station.cli import main as station_main
+
+    station_main(args.arguments, prog="hocovisio station")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="hocovisio", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +93,15 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="bring the database schema up to date")
     cli_monitor.add_commands(commands)
     cli_devices.add_commands(commands)
+    # The station parses its own arguments (--help included): none of them is an option here.
+    station = commands.add_parser(
+        "station",
+        help="run a consultation station (hocovisio-station; the station extra)",
+        add_help=False,
+        prefix_chars="\0",
+    )
+    station.add_argument("arguments", nargs=argparse.REMAINDER)
+    station.set_defaults(handler=_station)
     config_file.add_commands(commands)
     args = parser.parse_args(argv)
     try:

@@ -1,14 +1,7 @@
-"""``hocovisio devices list|add|remove`` (the catalogue) and ``hocovisio station``.
-
-The station agent runs on the consultation station, on the patient's side; it needs the
-``station`` extra (aiortc, pymediasoup, websockets, httpx) and pyudev.
-"""
+"""``hocovisio devices list|add|remove``: the catalogue of USB medical devices."""
 
 import argparse
-import asyncio
-import contextlib
 import json
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,7 +15,7 @@ from app.settings import Settings
 
 
 def add_commands(commands: Any) -> None:
-    """Add ``devices`` and ``station`` to the ``hocovisio`` subcommands."""
+    """Add ``devices`` to the ``hocovisio`` subcommands."""
     devices = commands.add_parser("devices", help="the catalogue of USB medical devices")
     actions = devices.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="list the catalogue")
@@ -39,22 +32,6 @@ def add_commands(commands: Any) -> None:
     removing = actions.add_parser("remove", help="remove a device model from the catalogue")
     removing.add_argument("id", type=int)
     removing.set_defaults(handler=_remove)
-
-    station = commands.add_parser(
-        "station", help="run a consultation station: report USB devices, send their media"
-    )
-    station.add_argument("--server", required=True, help="the service's URL, http://host:port")
-    who = station.add_mutually_exclusive_group(required=True)
-    who.add_argument("--link", help="a participant link /session/<onetoone>/<session>")
-    who.add_argument("--credential", help="a participant credential")
-    station.add_argument(
-        "--file",
-        action="append",
-        default=[],
-        metavar="VENDOR:PRODUCT=PATH",
-        help="play a media file instead of that device's node (demonstrations, tests)",
-    )
-    station.set_defaults(handler=_station)
 
 
 def _catalogue_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
@@ -114,40 +91,3 @@ def _remove(settings: Settings, args: argparse.Namespace) -> None:
         print(f"removed {_line(device.public()).strip()}")
 
     _catalogue_work(settings, work)
-
-
-def _files(values: list[str]) -> dict[str, str]:
-    files = {}
-    for value in values:
-        ids, separator, path = value.partition("=")
-        vendor_id, _, product_id = ids.partition(":")
-        try:
-            key = (
-                f"{catalogue.usb_id(vendor_id, 'vendor')}:{catalogue.usb_id(product_id, 'product')}"
-            )
-        except CatalogueError:
-            key = ""
-        if not separator or not path or not key:
-            sys.exit("error: --file must be VENDOR:PRODUCT=PATH, like 1209:0001=otoscope.mp4")
-        files[key] = path
-    return files
-
-
-def _station(settings: Settings, args: argparse.Namespace) -> None:
-    from app.devices.agent import StationConfig, StationError, run_station
-
-    config = StationConfig(args.server.rstrip("/"), args.link, args.credential, _files(args.file))
-
-    async def main() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await run_station(config)
-
-    try:
-        asyncio.run(main())
-    except StationError as error:
-        sys.exit(f"error: {error}")

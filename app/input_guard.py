@@ -4,7 +4,8 @@ Python's ``json`` accepts what PostgreSQL and clients do not: ``NaN``, ``Infinit
 ``1e999`` (an infinite float), ``"\\u0000"`` (PostgreSQL refuses NUL in text and JSONB),
 ``"\\ud800"`` (a lone surrogate, which no UTF-8 encoder takes), integers of any size, and
 nesting as deep as the body allows (the decoder recurses once per level). Every JSON body
-(``app.request_guard``) and every socket frame (``app.ws.protoo``) goes through ``loads``.
+(``app.request_guard``) goes through ``loads``, and every socket frame through ``parse`` and
+``check`` (the hub gives this module to ``protoo.parse`` as its ``Guard``).
 """
 
 import json

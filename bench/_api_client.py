@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import contextlib
 import copy
-import itertools
 import json
 import math
 import time
@@ -41,8 +40,11 @@ from typing import Any
 
 import httpx
 import psutil
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+import protoo
+from protoo.websocket import connect
 
 TIMEOUT = 10.0
 ROLES = ("medecin", "patient", "guest")
@@ -130,35 +132,19 @@ class Socket:
     """A protoo socket that timestamps the notifications it receives."""
 
     def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
-        self._ids = itertools.count(1)
-        self._responses: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self._events: dict[str, asyncio.Queue[tuple[float, dict[str, Any]]]] = defaultdict(
-            asyncio.Queue
-        )
-        self._reader = asyncio.create_task(self._read())
+        self._events: dict[str, asyncio.Queue[tuple[float, Any]]] = defaultdict(asyncio.Queue)
+        self.peer = protoo.Connection(connection, timeout=TIMEOUT, on_notification=self._arrived)
 
-    async def _read(self) -> None:
-        async for text in self.connection:
-            arrived = time.perf_counter()
-            frame = json.loads(text)
-            if frame.get("response") and frame.get("id") in self._responses:
-                self._responses.pop(frame["id"]).set_result(frame)
-            elif frame.get("notification"):
-                self._events[frame["method"]].put_nowait((arrived, frame["data"]))
+    def _arrived(self, notification: protoo.Notification) -> None:
+        self._events[notification.method].put_nowait((time.perf_counter(), notification.data))
 
-    async def request(self, method: str, data: dict[str, Any]) -> dict[str, Any]:
-        frame_id = next(self._ids)
-        future = asyncio.get_running_loop().create_future()
-        self._responses[frame_id] = future
-        frame = {"request": True, "id": frame_id, "method": method, "data": data}
-        await self.connection.send(json.dumps(frame))
-        answer = await asyncio.wait_for(future, TIMEOUT)
-        if not answer.get("ok"):
-            raise Failure("protoo error", f"{method}: {answer.get('errorReason')}")
-        return answer["data"]
+    async def request(self, method: str, data: dict[str, Any]) -> Any:
+        try:
+            return await self.peer.request(method, data)
+        except protoo.Refused as refused:
+            raise Failure("protoo error", f"{method}: {refused}") from None
 
-    async def event(self, method: str) -> tuple[float, dict[str, Any]]:
+    async def event(self, method: str) -> tuple[float, Any]:
         """When the first ``method`` notification not yet taken arrived, and its data."""
         try:
             return await asyncio.wait_for(self._events[method].get(), TIMEOUT)
@@ -167,10 +153,8 @@ class Socket:
 
     async def close(self) -> BaseException | None:
         """Close the socket; what ended the reading first if it was not this close (the server
-        closing the socket with an error, a frame that was not JSON)."""
-        await self.connection.close()
-        await asyncio.gather(self._reader, return_exceptions=True)
-        return self._reader.exception()
+        closing the socket with an error, a frame that was not protoo)."""
+        return await self.peer.close()
 
 
 class Clinic:
@@ -209,13 +193,7 @@ class Clinic:
 
     async def socket(self, credential: str) -> Socket:
         connection = await self.timed(
-            "ws connect",
-            connect(
-                self.ws_url,
-                additional_headers={"Authorization": f"Bearer {credential}"},
-                subprotocols=["protoo"],  # type: ignore[list-item]
-                open_timeout=TIMEOUT,
-            ),
+            "ws connect", connect(self.ws_url, credential, timeout=TIMEOUT)
         )
         return Socket(connection)
 

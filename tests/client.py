@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
+
+import protoo
+from protoo.websocket import connect
 
 EVENT_TIMEOUT = 5.0
 
@@ -31,57 +31,34 @@ async def create_consultation(http: httpx.AsyncClient, operator_key: str) -> Con
     return Consultation(response.json()["onetoone"]["token"], sessions)
 
 
-@dataclass
 class Socket:
-    """A participant's protoo socket that keeps the notifications it receives."""
+    """A participant's protoo socket that keeps the notifications it receives, and the errors
+    about frames the server could not read (id null)."""
 
-    connection: ClientConnection
-    notifications: list[dict[str, Any]] = field(default_factory=list)
-    _responses: dict[int, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
-    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _reader: asyncio.Task[None] | None = None
-    on_request: Callable[[str, dict[str, Any]], Awaitable[Any]] | None = None
-    _handlers: set[asyncio.Task[None]] = field(default_factory=set)
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.notifications: list[dict[str, Any]] = []
+        self._arrived = asyncio.Event()
+        self.peer = protoo.Connection(
+            connection, timeout=EVENT_TIMEOUT, on_notification=self._keep, on_error=self._keep
+        )
 
-    def start(self) -> None:
-        self._reader = asyncio.create_task(self._read())
+    @property
+    def on_request(self) -> protoo.RequestHandler | None:
+        """Answers the server's requests (``newConsumer``); without it they are refused."""
+        return self.peer.on_request
 
-    async def _read(self) -> None:
-        async for text in self.connection:
-            frame = json.loads(text)
-            if frame.get("response"):
-                future = self._responses.pop(frame["id"], None)
-                if future is not None and not future.done():
-                    future.set_result(frame)
-                elif frame["id"] is None:
-                    self.notifications.append(frame)
-            elif frame.get("notification"):
-                self.notifications.append(frame)
-            elif frame.get("request"):
-                task = asyncio.create_task(self._answer(frame))
-                self._handlers.add(task)
-                task.add_done_callback(self._handlers.discard)
-            self._arrived.set()
+    @on_request.setter
+    def on_request(self, handler: protoo.RequestHandler | None) -> None:
+        self.peer.on_request = handler
 
-    async def _answer(self, frame: dict[str, Any]) -> None:
-        """Answer a server request (``newConsumer``) with the registered handler."""
-        try:
-            if self.on_request is None:
-                raise RuntimeError("no handler for server requests")
-            data = await self.on_request(frame["method"], frame["data"])
-            answer = {"response": True, "id": frame["id"], "ok": True, "data": data or {}}
-        except Exception as error:
-            answer = {"response": True, "id": frame["id"], "ok": False, "errorReason": str(error)}
-        await self.connection.send(json.dumps(answer))
+    def _keep(self, frame: protoo.Notification | protoo.Response) -> None:
+        self.notifications.append(frame.frame())
+        self._arrived.set()
 
     async def request(self, method: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-        frame_id = next(self._ids)
-        future = asyncio.get_running_loop().create_future()
-        self._responses[frame_id] = future
-        frame = {"request": True, "id": frame_id, "method": method, "data": data or {}}
-        await self.connection.send(json.dumps(frame))
-        return await asyncio.wait_for(future, EVENT_TIMEOUT)
+        """The whole response frame, ``ok`` or not."""
+        return (await self.peer.exchange(method, data)).frame()
 
     async def event(self, method: str, timeout: float = EVENT_TIMEOUT) -> dict[str, Any]:
         """The data of the first notification ``method`` received (waiting for it if needed)."""
@@ -111,21 +88,11 @@ class Socket:
         assert all(f.get("method") != method for f in self.notifications), self.notifications
 
     async def close(self) -> None:
-        await self.connection.close()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
+        await self.peer.close()
 
 
 async def open_socket(ws_url: str, credential: str) -> Socket:
-    connection = await connect(
-        ws_url,
-        additional_headers={"Authorization": f"Bearer {credential}"},
-        subprotocols=["protoo"],  # type: ignore[list-item]
-        open_timeout=EVENT_TIMEOUT,
-    )
-    socket = Socket(connection)
-    socket.start()
-    return socket
+    return Socket(await connect(ws_url, credential, timeout=EVENT_TIMEOUT))
 
 
 class Participant:

@@ -10,13 +10,14 @@ import logging
 
 from quart import Blueprint, abort, websocket
 
+import protoo
+from app import input_guard
 from app.auth import credential_from
 from app.broker import Audience, Event, Subscription
 from app.devices.requests import station_left
 from app.services import onetoones, sessions
 from app.services.sessions import authenticate
 from app.state import state
-from app.ws import protoo
 from app.ws.peer import Peer
 from app.ws.requests import RequestError, requests
 
@@ -125,7 +126,7 @@ async def _read(peer: Peer) -> None:
         while True:
             text = await websocket.receive()
             try:
-                frame = protoo.parse(text)
+                frame = protoo.parse(text, input_guard)
             except protoo.FrameError as error:
                 await peer.send(protoo.failure(error.request_id, str(error)))
                 continue

@@ -4,7 +4,7 @@ import asyncio
 import json
 import sys
 
-from app.devices.watcher import StationWatcher
+from station.watcher import StationWatcher
 
 
 async def main(catalogue: dict[str, str]) -> None:

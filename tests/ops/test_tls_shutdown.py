@@ -12,8 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from websockets.asyncio.client import connect
 
+from protoo.websocket import connect
 from tests.client import Participant, Socket, create_consultation
 from tests.server import RunningServer, hocovisio
 
@@ -63,9 +63,7 @@ async def test_https_and_wss_with_hsts_and_secure_cookie(database_url: str, tmp_
         assert opened.headers["Strict-Transport-Security"].startswith("max-age=")
         assert "secure" in opened.headers["Set-Cookie"].lower()
         credential = opened.json()["session"]["credential"]
-        headers = {"Authorization": f"Bearer {credential}"}
-        socket = Socket(await connect(server.ws_url, additional_headers=headers, ssl=trust))
-        socket.start()
+        socket = Socket(await connect(server.ws_url, credential, ssl=trust))
         assert (await socket.request("getPeers"))["ok"]
         await socket.close()
 

@@ -1,4 +1,4 @@
-"""The consultation station agent (``hocovisio station``), on the patient's side.
+"""The consultation station agent (``hocovisio-station``), on the patient's side.
 
 It joins the consultation like a participant, watches the USB bus, reports each catalogued
 device plugged in or out (``deviceConnected`` / ``deviceDisconnected``), and produces the
@@ -13,9 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from app.devices.media import DeviceMedia
-from app.devices.signalling import SignallingError, StationSocket
-from app.devices.watcher import DeviceEvent, StationWatcher, UsbNode
+from protoo import Connection, RequestError
+from station import signalling
+from station.media import DeviceMedia
+from station.watcher import DeviceEvent, StationWatcher, UsbNode
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ async def _catalogue(http: httpx.AsyncClient) -> dict[tuple[str, str], str]:
 
 
 class Station:
-    def __init__(self, config: StationConfig, socket: StationSocket, media: DeviceMedia) -> None:
+    def __init__(self, config: StationConfig, socket: Connection, media: DeviceMedia) -> None:
         self._config = config
         self._socket = socket
         self._media = media
@@ -107,13 +108,13 @@ async def run_station(config: StationConfig) -> None:
             catalogue = await _catalogue(http)
         except httpx.HTTPError as error:
             raise StationError(f"{config.server}: {error}") from None
-    socket = await StationSocket.open(ws_url(config.server), credential)
+    socket = await signalling.open_socket(ws_url(config.server), credential)
     media = DeviceMedia(socket)
     watcher = StationWatcher(lambda vendor, product: catalogue.get((vendor, product)))
     try:
         try:
             await media.start()
-        except SignallingError as error:
+        except RequestError as error:
             if socket.is_closed:
                 log.info("the consultation ended")
                 return
@@ -123,7 +124,7 @@ async def run_station(config: StationConfig) -> None:
         log.info("station joined the consultation, watching USB devices")
         work = asyncio.create_task(_follow(watcher, station))
         try:
-            await socket.closed()
+            await signalling.closed(socket)
         finally:
             work.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -14,7 +14,7 @@ from aiortc.contrib.media import MediaPlayer
 from pymediasoup import AiortcHandler, Device
 from pymediasoup.rtp_parameters import RtpCapabilities
 
-from app.devices.signalling import StationSocket
+from protoo import Peer
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class _Production:
 
 
 class DeviceMedia:
-    def __init__(self, socket: StationSocket) -> None:
+    def __init__(self, socket: Peer) -> None:
         self._socket = socket
         self._device = Device(handlerFactory=AiortcHandler.createFactory(tracks=[]))
         self._transport: Any = None
