@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from . import fbs
-from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import parse_consumer_layers, parse_rtp_parameters, parse_rtp_stream_stats, to_dict
+from .wire import fbs
+from .wire.channel import Channel
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.consumer")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from . import fbs
-from .channel import Channel
 from .data_producer import message_ppid, parse_data_dump
 from .events import EventEmitter
 from .fbs_utils import s
+from .wire import fbs
+from .wire.channel import Channel
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.data_consumer")

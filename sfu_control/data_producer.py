@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fbs
-from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import enum_to_str, parse_sctp_stream_parameters, s
+from .wire import fbs
+from .wire.channel import Channel
 from .worker_object import WorkerObject
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fbs
 from .errors import UnsupportedError
 from .fbs_utils import parse_base_transport_stats
 from .transport import Transport
+from .wire import fbs
 
 
 class DirectTransport(Transport):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fbs
+from .wire import fbs
 
 Dict = dict[str, Any]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fbs, ortc
+from . import ortc
 from .consumer import Consumer
 from .fbs_utils import (
     parse_base_transport_data,
@@ -14,6 +14,7 @@ from .fbs_utils import (
     serialize_srtp_parameters,
 )
 from .transport import Transport
+from .wire import fbs
 
 
 def parse_pipe_transport_data(d: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fbs
 from .fbs_utils import (
     parse_base_transport_data,
     parse_base_transport_stats,
@@ -13,6 +12,7 @@ from .fbs_utils import (
     serialize_srtp_parameters,
 )
 from .transport import Transport
+from .wire import fbs
 
 
 def parse_plain_transport_data(d: Any) -> dict[str, Any]:

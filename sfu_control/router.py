@@ -7,8 +7,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import fbs, ortc
-from .channel import Channel
+from . import ortc
 from .data_producer import DataProducer
 from .direct_transport import DirectTransport
 from .errors import InvalidStateError
@@ -26,6 +25,8 @@ from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
 from .transport import Transport
 from .webrtc_server import WebRtcServer
 from .webrtc_transport import WebRtcTransport
+from .wire import fbs
+from .wire.channel import Channel
 
 TransportT = TypeVar("TransportT", bound=Transport)
 

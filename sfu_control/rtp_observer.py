@@ -6,10 +6,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import fbs
-from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import s
+from .wire import fbs
+from .wire.channel import Channel
 from .worker_object import WorkerObject
 
 if TYPE_CHECKING:

@@ -6,8 +6,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from . import fbs, ortc
-from .channel import Channel
+from . import ortc
 from .consumer import Consumer
 from .data_consumer import DataConsumer
 from .data_producer import DataProducer, parse_data_dump
@@ -25,6 +24,8 @@ from .fbs_utils import (
     to_dict,
 )
 from .producer import Producer, producer_type_from_fbs, producer_type_to_fbs
+from .wire import fbs
+from .wire.channel import Channel
 
 if TYPE_CHECKING:
     from .router import Router

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import fbs
-from .channel import Channel
 from .events import EventEmitter
 from .fbs_utils import s
+from .wire import fbs
+from .wire.channel import Channel
 
 if TYPE_CHECKING:
     from .webrtc_transport import WebRtcTransport

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fbs
 from .fbs_utils import (
     FINGERPRINT_FROM_FBS,
     FINGERPRINT_TO_FBS,
@@ -16,6 +15,7 @@ from .fbs_utils import (
     s,
 )
 from .transport import Transport
+from .wire import fbs
 
 
 def parse_ice_parameters(p: Any) -> dict[str, Any]:

@@ -13,13 +13,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import fbs, ortc
-from .channel import Channel
+from . import ortc
 from .errors import InvalidStateError
 from .events import EventEmitter
 from .fbs_utils import listen_info_to_fbs, s
 from .router import Router
 from .webrtc_server import WebRtcServer
+from .wire import fbs
+from .wire.channel import Channel
 
 logger = logging.getLogger("sfu_control.worker")
 

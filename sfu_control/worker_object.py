@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .channel import Channel
 from .events import EventEmitter
+from .wire.channel import Channel
 
 
 class WorkerObject(EventEmitter):
