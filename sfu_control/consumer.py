@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
+from .errors import ParameterError
 from .events import EventEmitter
-from .fbs_utils import parse_consumer_layers, parse_rtp_parameters, parse_rtp_stream_stats, to_dict
+from .rtp_parameters import parse_rtp_parameters
+from .rtp_stream import parse_rtp_stream_stats
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import to_dict
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.consumer")
 
 CONSUMER_TRACE_EVENT_TYPES = ("keyframe", "fir", "nack", "pli", "rtp")
+
+
+class ConsumerLayers(TypedDict):
+    spatialLayer: int
+    temporalLayer: NotRequired[int]
+
+
+def parse_consumer_layers(layers: Any) -> ConsumerLayers | None:
+    if layers is None:
+        return None
+    result: ConsumerLayers = {"spatialLayer": layers.spatialLayer}
+    if layers.temporalLayer is not None:
+        result["temporalLayer"] = layers.temporalLayer
+    return result
 
 
 class Consumer(WorkerObject):
@@ -139,7 +156,7 @@ class Consumer(WorkerObject):
 
     async def set_priority(self, priority: int) -> None:
         if priority < 0:
-            raise TypeError("priority must be a positive number")
+            raise ParameterError("priority must be a positive number")
         body = fbs.SetPriorityRequestT()
         body.priority = priority
         d = await self._channel.request(

@@ -7,9 +7,9 @@ from typing import Any
 
 from .data_producer import message_ppid, parse_data_dump
 from .events import EventEmitter
-from .fbs_utils import s
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import s
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.data_consumer")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .events import EventEmitter
-from .fbs_utils import enum_to_str, parse_sctp_stream_parameters, s
+from .sctp_parameters import parse_sctp_stream_parameters
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import enum_to_str, s
 from .worker_object import WorkerObject
 
 

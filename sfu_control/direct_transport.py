@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import UnsupportedError
-from .fbs_utils import parse_base_transport_stats
 from .transport import Transport
+from .transport_data import parse_base_transport_stats
 from .wire import fbs
 
 

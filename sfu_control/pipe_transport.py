@@ -6,14 +6,10 @@ from typing import Any
 
 from . import ortc
 from .consumer import Consumer
-from .fbs_utils import (
-    parse_base_transport_data,
-    parse_base_transport_stats,
-    parse_srtp_parameters,
-    parse_tuple,
-    serialize_srtp_parameters,
-)
+from .errors import NotFoundError
+from .srtp_parameters import parse_srtp_parameters, serialize_srtp_parameters
 from .transport import Transport
+from .transport_data import parse_base_transport_data, parse_base_transport_stats, parse_tuple
 from .wire import fbs
 
 
@@ -79,7 +75,7 @@ class PipeTransport(Transport):
         self._check_open()
         producer = self._router.get_producer(producer_id)
         if producer is None:
-            raise KeyError(f'Producer with id "{producer_id}" not found')
+            raise NotFoundError(f'Producer with id "{producer_id}" not found')
         rtp_parameters = ortc.get_pipe_consumer_rtp_parameters(
             producer.consumable_rtp_parameters, bool(self._data.get("rtx"))
         )

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .fbs_utils import (
-    parse_base_transport_data,
-    parse_base_transport_stats,
-    parse_srtp_parameters,
-    parse_tuple,
-    serialize_srtp_parameters,
-)
+from .srtp_parameters import parse_srtp_parameters, serialize_srtp_parameters
 from .transport import Transport
+from .transport_data import parse_base_transport_data, parse_base_transport_stats, parse_tuple
 from .wire import fbs
 
 

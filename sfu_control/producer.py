@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from .events import EventEmitter
-from .fbs_utils import parse_rtp_parameters, parse_rtp_stream_stats, s, to_dict
+from .rtp_parameters import parse_rtp_parameters
+from .rtp_stream import parse_rtp_stream_stats
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import s, to_dict
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.producer")

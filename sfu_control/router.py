@@ -10,23 +10,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import ortc
 from .data_producer import DataProducer
 from .direct_transport import DirectTransport
-from .errors import InvalidStateError
+from .errors import InvalidStateError, NotFoundError, ParameterError
 from .events import EventEmitter
-from .fbs_utils import (
-    crypto_suite_to_fbs,
-    listen_info_to_fbs,
-    s,
-    transport_options,
-)
 from .pipe_transport import PipeTransport
 from .plain_transport import PlainTransport
 from .producer import Producer
 from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
+from .srtp_parameters import crypto_suite_to_fbs
 from .transport import Transport
+from .transport_data import listen_info_to_fbs, transport_options
 from .webrtc_server import WebRtcServer
 from .webrtc_transport import WebRtcTransport
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import s
 
 TransportT = TypeVar("TransportT", bound=Transport)
 
@@ -206,7 +203,7 @@ class Router(EventEmitter):
         """WebRtcTransport on a shared ``webrtc_server`` or on its own ``listen_infos``."""
         self._check_open()
         if (webrtc_server is None) == (listen_infos is None):
-            raise TypeError("exactly one of webrtc_server and listen_infos must be given")
+            raise ParameterError("exactly one of webrtc_server and listen_infos must be given")
         if enable_tcp is None:
             enable_tcp = webrtc_server is not None
         options = fbs.WebRtcTransportOptionsT()
@@ -356,10 +353,10 @@ class Router(EventEmitter):
         PipeTransport pair per router pair is created lazily and reused.
         """
         if router is self:
-            raise TypeError("cannot use this Router as destination")
+            raise ParameterError("cannot use this Router as destination")
         producer = self._producers.get(producer_id)
         if producer is None:
-            raise KeyError(f'Producer with id "{producer_id}" not found')
+            raise NotFoundError(f'Producer with id "{producer_id}" not found')
         listen_info = listen_info or {"protocol": "udp", "ip": "127.0.0.1"}
         pair_future = self._pipe_transport_pairs.get(router.id)
         if pair_future is None:
@@ -473,9 +470,9 @@ class Router(EventEmitter):
     ) -> AudioLevelObserver:
         self._check_open()
         if max_entries <= 0:
-            raise TypeError("if given, maxEntries must be a positive number")
+            raise ParameterError("if given, maxEntries must be a positive number")
         if threshold < -127 or threshold > 0:
-            raise TypeError("if given, threshold must be a negative number greater than -127")
+            raise ParameterError("if given, threshold must be a negative number greater than -127")
         observer_id = str(uuid.uuid4())
         body = fbs.CreateAudioLevelObserverRequestT()
         body.rtpObserverId = observer_id

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .errors import NotFoundError
 from .events import EventEmitter
-from .fbs_utils import s
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import s
 from .worker_object import WorkerObject
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class RtpObserver(WorkerObject):
     def _producer(self, producer_id: str) -> Producer:
         producer = self._get_producer(producer_id)
         if producer is None:
-            raise KeyError(f'Producer with id "{producer_id}" not found')
+            raise NotFoundError(f'Producer with id "{producer_id}" not found')
         return producer
 
     async def add_producer(self, producer_id: str) -> None:

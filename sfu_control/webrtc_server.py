@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .events import EventEmitter
-from .fbs_utils import s
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import s
 
 if TYPE_CHECKING:
     from .webrtc_transport import WebRtcTransport

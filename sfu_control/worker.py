@@ -16,11 +16,12 @@ from typing import Any
 from . import ortc
 from .errors import InvalidStateError
 from .events import EventEmitter
-from .fbs_utils import listen_info_to_fbs, s
 from .router import Router
+from .transport_data import listen_info_to_fbs
 from .webrtc_server import WebRtcServer
 from .wire import fbs
 from .wire.channel import Channel
+from .wire.values import s
 
 logger = logging.getLogger("sfu_control.worker")
 

@@ -17,18 +17,15 @@ from typing import Any
 import flatbuffers
 import pytest
 
-from sfu_control.fbs_utils import (
-    listen_info_to_fbs,
-    serialize_rtp_mapping,
-    serialize_rtp_parameters,
-    to_dict,
-)
+from sfu_control.rtp_parameters import serialize_rtp_mapping, serialize_rtp_parameters
+from sfu_control.transport_data import listen_info_to_fbs
 from sfu_control.wire import codec, fbs
 from sfu_control.wire._fbs.FBS.Response.Body import Body as ResponseBody
 from sfu_control.wire._fbs.FBS.Response.Response import ResponseT
 from sfu_control.wire._fbs.FBS.Transport.Stats import StatsT
 from sfu_control.wire._fbs.FBS.WebRtcTransport.GetStatsResponse import GetStatsResponseT
 from sfu_control.wire.schema import SCALARS, Schema, SchemaError, load_schema
+from sfu_control.wire.values import to_dict
 
 RTP_PARAMETERS: dict[str, Any] = {
     "mid": "1",
