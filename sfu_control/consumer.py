@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from .errors import ParameterError
-from .events import EventEmitter
-from .rtp_parameters import parse_rtp_parameters
+from .events import EventEmitter, event_names
+from .rtp_parameters import RtpParameters, parse_rtp_parameters
 from .rtp_stream import parse_rtp_stream_stats
 from .wire import fbs
 from .wire.channel import Channel
@@ -33,11 +33,29 @@ def parse_consumer_layers(layers: Any) -> ConsumerLayers | None:
     return result
 
 
-class Consumer(WorkerObject):
+ConsumerEvent = Literal[
+    "@close",
+    "@producerclose",
+    "transportclose",
+    "producerclose",
+    "producerpause",
+    "producerresume",
+    "score",
+    "layerschange",
+    "trace",
+    "rtp",
+]
+ConsumerObserverEvent = Literal["close", "pause", "resume", "score", "layerschange", "trace"]
+
+
+class Consumer(WorkerObject[ConsumerEvent]):
     """Events: ``transportclose``, ``producerclose``, ``producerpause``,
     ``producerresume``, ``score``, ``layerschange``, ``trace``, ``rtp`` (bytes,
     DirectTransport only). ``observer``: ``close``, ``pause``, ``resume``,
     ``score``, ``layerschange``, ``trace``."""
+
+    EVENTS = event_names(ConsumerEvent)
+    OBSERVER_EVENTS = event_names(ConsumerObserverEvent)
 
     def __init__(
         self,
@@ -46,7 +64,7 @@ class Consumer(WorkerObject):
         consumer_id: str,
         producer_id: str,
         kind: str,
-        rtp_parameters: dict[str, Any],
+        rtp_parameters: RtpParameters,
         consumer_type: str,
         channel: Channel,
         app_data: dict[str, Any] | None,
@@ -62,7 +80,7 @@ class Consumer(WorkerObject):
         self.rtp_parameters = rtp_parameters
         self.type = consumer_type
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._transport_id = transport_id
         self._channel = channel
         self._closed = False

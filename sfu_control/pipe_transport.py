@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from . import ortc
 from .consumer import Consumer
 from .errors import NotFoundError
-from .srtp_parameters import parse_srtp_parameters, serialize_srtp_parameters
-from .transport import Transport
+from .events import event_names
+from .srtp_parameters import SrtpParameters, parse_srtp_parameters, serialize_srtp_parameters
+from .transport import Transport, TransportEvent, TransportObserverEvent
 from .transport_data import parse_base_transport_data, parse_base_transport_stats, parse_tuple
 from .wire import fbs
 
@@ -25,8 +26,15 @@ def parse_pipe_transport_data(d: Any) -> dict[str, Any]:
     }
 
 
-class PipeTransport(Transport):
+PipeTransportEvent = Literal[TransportEvent]
+PipeTransportObserverEvent = Literal[TransportObserverEvent]
+
+
+class PipeTransport(Transport[PipeTransportEvent]):
     """Events (besides Transport's): ``sctpstatechange``."""
+
+    EVENTS = event_names(PipeTransportEvent)
+    OBSERVER_EVENTS = event_names(PipeTransportObserverEvent)
 
     parse_data = staticmethod(parse_pipe_transport_data)
 
@@ -52,7 +60,7 @@ class PipeTransport(Transport):
         ]
 
     async def connect(  # type: ignore[override]
-        self, ip: str, port: int, srtp_parameters: dict[str, Any] | None = None
+        self, ip: str, port: int, srtp_parameters: SrtpParameters | None = None
     ) -> None:
         body = fbs.PipeConnectRequestT()
         body.ip = ip

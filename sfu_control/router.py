@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import ortc
 from .data_producer import DataProducer
 from .direct_transport import DirectTransport
 from .errors import InvalidStateError, NotFoundError, ParameterError
-from .events import EventEmitter
+from .events import EventEmitter, event_names
 from .pipe_transport import PipeTransport
 from .plain_transport import PlainTransport
 from .producer import Producer
 from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
+from .rtp_parameters import RtpCapabilities
 from .srtp_parameters import crypto_suite_to_fbs
 from .transport import Transport
-from .transport_data import listen_info_to_fbs, transport_options
+from .transport_data import TransportListenInfo, listen_info_to_fbs, transport_options
 from .webrtc_server import WebRtcServer
 from .webrtc_transport import WebRtcTransport
 from .wire import fbs
@@ -34,14 +35,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger("sfu_control.router")
 
 
-class Router(EventEmitter):
+RouterEvent = Literal["@close", "workerclose"]
+RouterObserverEvent = Literal["close", "newtransport", "newrtpobserver"]
+
+
+class Router(EventEmitter[RouterEvent]):
     """Events: ``workerclose``. ``observer``: ``close``, ``newtransport``,
     ``newrtpobserver``."""
+
+    EVENTS = event_names(RouterEvent)
+    OBSERVER_EVENTS = event_names(RouterObserverEvent)
 
     def __init__(
         self,
         router_id: str,
-        rtp_capabilities: dict[str, Any],
+        rtp_capabilities: RtpCapabilities,
         channel: Channel,
         app_data: dict[str, Any] | None,
         worker: Worker,
@@ -49,7 +57,7 @@ class Router(EventEmitter):
         super().__init__()
         self.id = router_id
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self.worker = worker
         self._rtp_capabilities = rtp_capabilities
         self._channel = channel
@@ -67,7 +75,7 @@ class Router(EventEmitter):
         return self._closed
 
     @property
-    def rtp_capabilities(self) -> dict[str, Any]:
+    def rtp_capabilities(self) -> RtpCapabilities:
         """Router RTP capabilities (mediasoup-client ``routerRtpCapabilities``)."""
         return self._rtp_capabilities
 
@@ -188,7 +196,7 @@ class Router(EventEmitter):
         self,
         *,
         webrtc_server: WebRtcServer | None = None,
-        listen_infos: list[dict[str, Any]] | None = None,
+        listen_infos: list[TransportListenInfo] | None = None,
         enable_udp: bool = True,
         enable_tcp: bool | None = None,
         prefer_udp: bool = False,
@@ -247,8 +255,8 @@ class Router(EventEmitter):
     async def create_plain_transport(
         self,
         *,
-        listen_info: dict[str, Any],
-        rtcp_listen_info: dict[str, Any] | None = None,
+        listen_info: TransportListenInfo,
+        rtcp_listen_info: TransportListenInfo | None = None,
         rtcp_mux: bool = True,
         comedia: bool = False,
         enable_sctp: bool = False,
@@ -292,7 +300,7 @@ class Router(EventEmitter):
     async def create_pipe_transport(
         self,
         *,
-        listen_info: dict[str, Any],
+        listen_info: TransportListenInfo,
         enable_sctp: bool = False,
         num_sctp_streams: dict[str, int] | None = None,
         max_sctp_message_size: int = 268435456,
@@ -343,7 +351,7 @@ class Router(EventEmitter):
         producer_id: str,
         router: Router,
         *,
-        listen_info: dict[str, Any] | None = None,
+        listen_info: TransportListenInfo | None = None,
         enable_rtx: bool = False,
         enable_srtp: bool = False,
     ) -> tuple[Consumer, Producer]:
@@ -498,7 +506,7 @@ class Router(EventEmitter):
         observer.on("@close", lambda: self._rtp_observers.pop(observer_id, None))
         self.observer.emit("newrtpobserver", observer)
 
-    def can_consume(self, producer_id: str, rtp_capabilities: dict[str, Any]) -> bool:
+    def can_consume(self, producer_id: str, rtp_capabilities: RtpCapabilities) -> bool:
         """Whether an endpoint with ``rtp_capabilities`` can consume ``producer_id``."""
         producer = self._producers.get(producer_id)
         if producer is None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import ortc
 from .consumer import Consumer, parse_consumer_layers
 from .data_consumer import DataConsumer
 from .data_producer import DataProducer, parse_data_dump
 from .errors import InvalidStateError, NotFoundError, ParameterError
-from .events import EventEmitter
+from .events import EventEmitter, EventT, event_names
 from .producer import Producer, producer_type_from_fbs, producer_type_to_fbs
 from .rtp_parameters import (
+    RtpCapabilities,
+    RtpParameters,
     serialize_rtp_encoding_parameters,
     serialize_rtp_mapping,
     serialize_rtp_parameters,
@@ -32,7 +34,30 @@ logger = logging.getLogger("sfu_control.transport")
 TRANSPORT_TRACE_EVENT_TYPES = ("probation", "bwe")
 
 
-class Transport(EventEmitter):
+TransportEvent = Literal[
+    "@close",
+    "@dataproducerclose",
+    "@listenserverclose",
+    "@newdataproducer",
+    "@newproducer",
+    "@producerclose",
+    "listenserverclose",
+    "routerclose",
+    "sctpstatechange",
+    "trace",
+]
+TransportObserverEvent = Literal[
+    "close",
+    "newconsumer",
+    "newdataconsumer",
+    "newdataproducer",
+    "newproducer",
+    "sctpstatechange",
+    "trace",
+]
+
+
+class Transport(EventEmitter[EventT]):
     """Common API. Events: ``routerclose``, ``listenserverclose``, ``trace``.
     ``observer``: ``close``, ``newproducer``, ``newconsumer``,
     ``newdataproducer``, ``newdataconsumer``, ``trace``.
@@ -40,6 +65,9 @@ class Transport(EventEmitter):
     Subclasses implement ``dump()``, ``get_stats()``, ``connect()`` and handle
     their notifications in ``_on_notification``.
     """
+
+    EVENTS = event_names(TransportEvent)
+    OBSERVER_EVENTS = event_names(TransportObserverEvent)
 
     def __init__(
         self,
@@ -53,7 +81,7 @@ class Transport(EventEmitter):
         super().__init__()
         self.id = transport_id
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._router = router
         self._data = data
         self._channel = channel
@@ -243,7 +271,7 @@ class Transport(EventEmitter):
     async def produce(
         self,
         kind: str,
-        rtp_parameters: dict[str, Any],
+        rtp_parameters: RtpParameters,
         *,
         id: str | None = None,
         paused: bool = False,
@@ -307,7 +335,7 @@ class Transport(EventEmitter):
     async def consume(
         self,
         producer_id: str,
-        rtp_capabilities: dict[str, Any],
+        rtp_capabilities: RtpCapabilities,
         *,
         paused: bool = False,
         mid: str | None = None,
@@ -354,7 +382,7 @@ class Transport(EventEmitter):
     async def _consume(
         self,
         producer: Producer,
-        rtp_parameters: dict[str, Any],
+        rtp_parameters: RtpParameters,
         *,
         consumer_type: str,
         paused: bool = False,

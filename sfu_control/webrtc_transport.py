@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 from .errors import ParameterError
-from .transport import Transport
+from .events import event_names
+from .transport import Transport, TransportEvent, TransportObserverEvent
 from .transport_data import parse_base_transport_data, parse_base_transport_stats, parse_tuple
 from .wire import fbs
 from .wire.values import enum_from_str, enum_to_str, s
@@ -103,9 +104,20 @@ def serialize_dtls_parameters(dtls_parameters: DtlsParameters) -> Any:
     return params
 
 
-class WebRtcTransport(Transport):
+WebRtcTransportEvent = Literal[
+    TransportEvent, "icestatechange", "iceselectedtuplechange", "dtlsstatechange"
+]
+WebRtcTransportObserverEvent = Literal[
+    TransportObserverEvent, "icestatechange", "iceselectedtuplechange", "dtlsstatechange"
+]
+
+
+class WebRtcTransport(Transport[WebRtcTransportEvent]):
     """Events (besides Transport's): ``icestatechange``, ``iceselectedtuplechange``,
     ``dtlsstatechange``, ``sctpstatechange`` (same on ``observer``)."""
+
+    EVENTS = event_names(WebRtcTransportEvent)
+    OBSERVER_EVENTS = event_names(WebRtcTransportObserverEvent)
 
     parse_data = staticmethod(parse_webrtc_transport_data)
 
@@ -174,7 +186,7 @@ class WebRtcTransport(Transport):
             stats["iceSelectedTuple"] = parse_tuple(d.iceSelectedTuple)
         return [stats]
 
-    async def connect(self, dtls_parameters: dict[str, Any]) -> None:  # type: ignore[override]
+    async def connect(self, dtls_parameters: DtlsParameters) -> None:  # type: ignore[override]
         """Give the remote DTLS parameters (fingerprints, role) to the worker."""
         body = fbs.WebRtcConnectRequestT()
         body.dtlsParameters = serialize_dtls_parameters(dtls_parameters)
