@@ -28,8 +28,9 @@ worker: system
 	bash worker/build.sh > $(WORKER_STAMP).tmp
 	tail -n 1 $(WORKER_STAMP).tmp > $(WORKER_STAMP) && rm $(WORKER_STAMP).tmp
 
-fbs: system
-	src=$$(bash worker/fetch-source.sh) && bash scripts/gen_fbs.sh "$$src" sfu_control/_fbs
+# flatc's bindings and the codec emitted from the same schemas (sfu_control/wire/_fbs).
+fbs: system venv
+	src=$$(bash worker/fetch-source.sh) && PYTHON=$(BIN)/python bash scripts/gen_fbs.sh "$$src"
 
 # The browser client (web/): npm ci when the lock changes, the esbuild bundle when a source does.
 web: web/dist/.built
@@ -61,4 +62,4 @@ bench: setup
 	done
 
 clean:
-	rm -rf $(VENV) sfu_control/_fbs
+	rm -rf $(VENV) sfu_control/wire/_fbs

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from app.models import OneToOne
 from app.state import AppState
-from sfu_control.worker import Worker
+from sfu_control import Worker
 
 log = logging.getLogger(__name__)
 

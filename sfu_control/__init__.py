@@ -2,7 +2,9 @@
 Node library: the part that talks to the worker over its FlatBuffers channel).
 
 RTP parameters and capabilities are plain dicts in the mediasoup-client JSON
-shape (camelCase keys), so they can travel as-is to clients.
+shape (camelCase keys), so they can travel as-is to clients; their ``TypedDict``s
+are exported here. Applications import from this package only: the modules
+behind it, and ``wire`` (the channel, flatc's bindings and the codec), may change.
 """
 
 from .consumer import Consumer
@@ -12,6 +14,9 @@ from .direct_transport import DirectTransport
 from .errors import (
     CodecError,
     InvalidStateError,
+    NotFoundError,
+    ParameterError,
+    UnknownEventError,
     UnsupportedError,
     WorkerError,
     WorkerTimeoutError,
@@ -24,9 +29,21 @@ from .pool import PoolStats, WorkerPool
 from .producer import Producer
 from .router import Router
 from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
+from .rtp_parameters import (
+    MediaKind,
+    RtpCapabilities,
+    RtpCodecCapability,
+    RtpCodecParameters,
+    RtpEncodingParameters,
+    RtpHeaderExtensionParameters,
+    RtpParameters,
+)
+from .sctp_parameters import NumSctpStreams, SctpParameters, SctpStreamParameters
+from .srtp_parameters import SrtpParameters
 from .transport import Transport
+from .transport_data import TransportListenInfo, TransportTuple
 from .webrtc_server import WebRtcServer
-from .webrtc_transport import WebRtcTransport
+from .webrtc_transport import DtlsParameters, WebRtcTransport
 from .worker import (
     MEDIASOUP_VERSION,
     Worker,
@@ -45,15 +62,32 @@ __all__ = [
     "DataConsumer",
     "DataProducer",
     "DirectTransport",
+    "DtlsParameters",
     "EventEmitter",
     "InvalidStateError",
+    "MediaKind",
+    "NotFoundError",
+    "NumSctpStreams",
+    "ParameterError",
     "PipeTransport",
     "PlainTransport",
     "PoolStats",
     "Producer",
     "Router",
+    "RtpCapabilities",
+    "RtpCodecCapability",
+    "RtpCodecParameters",
+    "RtpEncodingParameters",
+    "RtpHeaderExtensionParameters",
     "RtpObserver",
+    "RtpParameters",
+    "SctpParameters",
+    "SctpStreamParameters",
+    "SrtpParameters",
     "Transport",
+    "TransportListenInfo",
+    "TransportTuple",
+    "UnknownEventError",
     "UnsupportedError",
     "WebRtcServer",
     "WebRtcTransport",

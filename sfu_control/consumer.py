@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
-from . import fbs
-from .channel import Channel
-from .events import EventEmitter
-from .fbs_utils import parse_consumer_layers, parse_rtp_parameters, parse_rtp_stream_stats, to_dict
+from .errors import ParameterError
+from .events import EventEmitter, event_names
+from .rtp_parameters import RtpParameters, parse_rtp_parameters
+from .rtp_stream import parse_rtp_stream_stats
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import to_dict
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.consumer")
@@ -16,11 +19,43 @@ logger = logging.getLogger("sfu_control.consumer")
 CONSUMER_TRACE_EVENT_TYPES = ("keyframe", "fir", "nack", "pli", "rtp")
 
 
-class Consumer(WorkerObject):
+class ConsumerLayers(TypedDict):
+    spatialLayer: int
+    temporalLayer: NotRequired[int]
+
+
+def parse_consumer_layers(layers: Any) -> ConsumerLayers | None:
+    if layers is None:
+        return None
+    result: ConsumerLayers = {"spatialLayer": layers.spatialLayer}
+    if layers.temporalLayer is not None:
+        result["temporalLayer"] = layers.temporalLayer
+    return result
+
+
+ConsumerEvent = Literal[
+    "@close",
+    "@producerclose",
+    "transportclose",
+    "producerclose",
+    "producerpause",
+    "producerresume",
+    "score",
+    "layerschange",
+    "trace",
+    "rtp",
+]
+ConsumerObserverEvent = Literal["close", "pause", "resume", "score", "layerschange", "trace"]
+
+
+class Consumer(WorkerObject[ConsumerEvent]):
     """Events: ``transportclose``, ``producerclose``, ``producerpause``,
     ``producerresume``, ``score``, ``layerschange``, ``trace``, ``rtp`` (bytes,
     DirectTransport only). ``observer``: ``close``, ``pause``, ``resume``,
     ``score``, ``layerschange``, ``trace``."""
+
+    EVENTS = event_names(ConsumerEvent)
+    OBSERVER_EVENTS = event_names(ConsumerObserverEvent)
 
     def __init__(
         self,
@@ -29,7 +64,7 @@ class Consumer(WorkerObject):
         consumer_id: str,
         producer_id: str,
         kind: str,
-        rtp_parameters: dict[str, Any],
+        rtp_parameters: RtpParameters,
         consumer_type: str,
         channel: Channel,
         app_data: dict[str, Any] | None,
@@ -45,7 +80,7 @@ class Consumer(WorkerObject):
         self.rtp_parameters = rtp_parameters
         self.type = consumer_type
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._transport_id = transport_id
         self._channel = channel
         self._closed = False
@@ -139,7 +174,7 @@ class Consumer(WorkerObject):
 
     async def set_priority(self, priority: int) -> None:
         if priority < 0:
-            raise TypeError("priority must be a positive number")
+            raise ParameterError("priority must be a positive number")
         body = fbs.SetPriorityRequestT()
         body.priority = priority
         d = await self._channel.request(

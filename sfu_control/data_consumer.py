@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
-from . import fbs
-from .channel import Channel
 from .data_producer import message_ppid, parse_data_dump
-from .events import EventEmitter
-from .fbs_utils import s
+from .events import EventEmitter, event_names
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import s
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.data_consumer")
 
 
-class DataConsumer(WorkerObject):
+DataConsumerEvent = Literal[
+    "@close",
+    "@dataproducerclose",
+    "transportclose",
+    "dataproducerclose",
+    "dataproducerpause",
+    "dataproducerresume",
+    "message",
+    "sctpsendbufferfull",
+    "bufferedamountlow",
+]
+DataConsumerObserverEvent = Literal["close", "pause", "resume"]
+
+
+class DataConsumer(WorkerObject[DataConsumerEvent]):
     """Events: ``transportclose``, ``dataproducerclose``, ``dataproducerpause``,
     ``dataproducerresume``, ``message`` (bytes, ppid), ``sctpsendbufferfull``,
     ``bufferedamountlow``. ``observer``: ``close``, ``pause``, ``resume``."""
+
+    EVENTS = event_names(DataConsumerEvent)
+    OBSERVER_EVENTS = event_names(DataConsumerObserverEvent)
 
     def __init__(
         self,
@@ -37,7 +54,7 @@ class DataConsumer(WorkerObject):
         self.label: str = dump["label"]
         self.protocol: str = dump["protocol"]
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._buffered_amount_low_threshold: int = dump["bufferedAmountLowThreshold"]
         self._transport_id = transport_id
         self._channel = channel

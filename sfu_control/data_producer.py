@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from . import fbs
-from .channel import Channel
-from .events import EventEmitter
-from .fbs_utils import enum_to_str, parse_sctp_stream_parameters, s
+from .events import EventEmitter, event_names
+from .sctp_parameters import parse_sctp_stream_parameters
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import enum_to_str, s
 from .worker_object import WorkerObject
 
 
@@ -38,8 +39,15 @@ def parse_data_dump(d: Any) -> dict[str, Any]:
     return result
 
 
-class DataProducer(WorkerObject):
+DataProducerEvent = Literal["@close", "transportclose"]
+DataProducerObserverEvent = Literal["close", "pause", "resume"]
+
+
+class DataProducer(WorkerObject[DataProducerEvent]):
     """Events: ``transportclose``. ``observer``: ``close``, ``pause``, ``resume``."""
+
+    EVENTS = event_names(DataProducerEvent)
+    OBSERVER_EVENTS = event_names(DataProducerObserverEvent)
 
     def __init__(
         self,
@@ -58,7 +66,7 @@ class DataProducer(WorkerObject):
         self.label: str = dump["label"]
         self.protocol: str = dump["protocol"]
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._transport_id = transport_id
         self._channel = channel
         self._closed = False

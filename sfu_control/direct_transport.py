@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from . import fbs
 from .errors import UnsupportedError
-from .fbs_utils import parse_base_transport_stats
-from .transport import Transport
+from .events import event_names
+from .transport import Transport, TransportEvent, TransportObserverEvent
+from .transport_data import parse_base_transport_stats
+from .wire import fbs
+
+DirectTransportEvent = Literal[TransportEvent, "rtcp"]
+DirectTransportObserverEvent = Literal[TransportObserverEvent]
 
 
-class DirectTransport(Transport):
+class DirectTransport(Transport[DirectTransportEvent]):
     """Events (besides Transport's): ``rtcp`` (bytes)."""
+
+    EVENTS = event_names(DirectTransportEvent)
+    OBSERVER_EVENTS = event_names(DirectTransportObserverEvent)
 
     def _data_type(self) -> str:
         return "direct"

@@ -14,7 +14,7 @@ from typing import Any
 
 import h264_profile_level_id as h264
 
-from .errors import UnsupportedError
+from .errors import ParameterError, UnsupportedError
 from .supported_rtp_capabilities import SUPPORTED_RTP_CAPABILITIES
 
 Dict = dict[str, Any]
@@ -36,7 +36,7 @@ def clone(value: Any) -> Any:
     try:
         return marshal.loads(marshal.dumps(value))
     except ValueError:
-        raise TypeError(f"not JSON-shaped data: {type(value).__name__}") from None
+        raise ParameterError(f"not JSON-shaped data: {type(value).__name__}") from None
 
 
 def _is_number(value: Any) -> bool:
@@ -64,17 +64,17 @@ def parse_scalability_mode(scalability_mode: str | None) -> Dict:
 
 def validate_rtp_capabilities(caps: Dict) -> None:
     if not isinstance(caps, dict):
-        raise TypeError("caps is not an object")
+        raise ParameterError("caps is not an object")
     codecs = caps.get("codecs")
     if codecs and not isinstance(codecs, list):
-        raise TypeError("caps.codecs is not an array")
+        raise ParameterError("caps.codecs is not an array")
     if not codecs:
         caps["codecs"] = []
     for codec in caps["codecs"]:
         _validate_rtp_codec_capability(codec)
     exts = caps.get("headerExtensions")
     if exts and not isinstance(exts, list):
-        raise TypeError("caps.headerExtensions is not an array")
+        raise ParameterError("caps.headerExtensions is not an array")
     if not exts:
         caps["headerExtensions"] = []
     for ext in caps["headerExtensions"]:
@@ -83,11 +83,11 @@ def validate_rtp_capabilities(caps: Dict) -> None:
 
 def validate_rtp_parameters(params: Dict) -> None:
     if not isinstance(params, dict):
-        raise TypeError("params is not an object")
+        raise ParameterError("params is not an object")
     if params.get("mid") and not isinstance(params["mid"], str):
-        raise TypeError("params.mid is not a string")
+        raise ParameterError("params.mid is not a string")
     if not isinstance(params.get("codecs"), list):
-        raise TypeError("missing params.codecs")
+        raise ParameterError("missing params.codecs")
     for codec in params["codecs"]:
         _validate_rtp_codec_parameters(codec)
     for key, validator in (
@@ -96,14 +96,14 @@ def validate_rtp_parameters(params: Dict) -> None:
     ):
         value = params.get(key)
         if value and not isinstance(value, list):
-            raise TypeError(f"params.{key} is not an array")
+            raise ParameterError(f"params.{key} is not an array")
         if not value:
             params[key] = []
         for item in params[key]:
             validator(item)
     rtcp = params.get("rtcp")
     if rtcp and not isinstance(rtcp, dict):
-        raise TypeError("params.rtcp is not an object")
+        raise ParameterError("params.rtcp is not an object")
     if not rtcp:
         params["rtcp"] = {}
     _validate_rtcp_parameters(params["rtcp"])
@@ -111,41 +111,41 @@ def validate_rtp_parameters(params: Dict) -> None:
 
 def validate_sctp_stream_parameters(params: Dict) -> None:
     if not isinstance(params, dict):
-        raise TypeError("params is not an object")
+        raise ParameterError("params is not an object")
     if not _is_number(params.get("streamId")):
-        raise TypeError("missing params.streamId")
+        raise ParameterError("missing params.streamId")
     ordered_given = isinstance(params.get("ordered"), bool)
     if not ordered_given:
         params["ordered"] = True
     lifetime = params.get("maxPacketLifeTime")
     retransmits = params.get("maxRetransmits")
     if lifetime and not _is_number(lifetime):
-        raise TypeError("invalid params.maxPacketLifeTime")
+        raise ParameterError("invalid params.maxPacketLifeTime")
     if retransmits and not _is_number(retransmits):
-        raise TypeError("invalid params.maxRetransmits")
+        raise ParameterError("invalid params.maxRetransmits")
     if lifetime and retransmits:
-        raise TypeError("cannot provide both maxPacketLifeTime and maxRetransmits")
+        raise ParameterError("cannot provide both maxPacketLifeTime and maxRetransmits")
     if ordered_given and params["ordered"] and (lifetime or retransmits):
-        raise TypeError("cannot be ordered with maxPacketLifeTime or maxRetransmits")
+        raise ParameterError("cannot be ordered with maxPacketLifeTime or maxRetransmits")
     if not ordered_given and (lifetime or retransmits):
         params["ordered"] = False
 
 
 def _validate_codec_common(codec: Dict) -> str:
     if not isinstance(codec, dict):
-        raise TypeError("codec is not an object")
+        raise ParameterError("codec is not an object")
     mime_type = codec.get("mimeType")
     if not mime_type or not isinstance(mime_type, str):
-        raise TypeError("missing codec.mimeType")
+        raise ParameterError("missing codec.mimeType")
     match = _MIME_TYPE_RE.match(mime_type)
     if not match:
-        raise TypeError("invalid codec.mimeType")
+        raise ParameterError("invalid codec.mimeType")
     return match.group(1).lower()
 
 
 def _validate_codec_tail(codec: Dict, kind: str) -> None:
     if not _is_number(codec.get("clockRate")):
-        raise TypeError("missing codec.clockRate")
+        raise ParameterError("missing codec.clockRate")
     if kind == "audio":
         if not _is_number(codec.get("channels")):
             codec["channels"] = 1
@@ -157,9 +157,9 @@ def _validate_codec_tail(codec: Dict, kind: str) -> None:
         if value is None:
             codec["parameters"][key] = value = ""
         if not isinstance(value, str) and not _is_number(value):
-            raise TypeError(f"invalid codec parameter [key:{key}, value:{value}]")
+            raise ParameterError(f"invalid codec parameter [key:{key}, value:{value}]")
         if key == "apt" and not _is_number(value):
-            raise TypeError("invalid codec apt parameter")
+            raise ParameterError("invalid codec apt parameter")
     if not isinstance(codec.get("rtcpFeedback"), list):
         codec["rtcpFeedback"] = []
     for fb in codec["rtcpFeedback"]:
@@ -171,57 +171,57 @@ def _validate_rtp_codec_capability(codec: Dict) -> None:
     codec["kind"] = kind
     ppt = codec.get("preferredPayloadType")
     if ppt and not _is_number(ppt):
-        raise TypeError("invalid codec.preferredPayloadType")
+        raise ParameterError("invalid codec.preferredPayloadType")
     _validate_codec_tail(codec, kind)
 
 
 def _validate_rtp_codec_parameters(codec: Dict) -> None:
     kind = _validate_codec_common(codec)
     if not _is_number(codec.get("payloadType")):
-        raise TypeError("missing codec.payloadType")
+        raise ParameterError("missing codec.payloadType")
     _validate_codec_tail(codec, kind)
 
 
 def _validate_rtcp_feedback(fb: Dict) -> None:
     if not isinstance(fb, dict):
-        raise TypeError("fb is not an object")
+        raise ParameterError("fb is not an object")
     if not fb.get("type") or not isinstance(fb["type"], str):
-        raise TypeError("missing fb.type")
+        raise ParameterError("missing fb.type")
     if not fb.get("parameter") or not isinstance(fb["parameter"], str):
         fb["parameter"] = ""
 
 
 def _validate_rtp_header_extension(ext: Dict) -> None:
     if not isinstance(ext, dict):
-        raise TypeError("ext is not an object")
+        raise ParameterError("ext is not an object")
     if ext.get("kind") not in ("audio", "video"):
-        raise TypeError("invalid ext.kind")
+        raise ParameterError("invalid ext.kind")
     if not ext.get("uri") or not isinstance(ext["uri"], str):
-        raise TypeError("missing ext.uri")
+        raise ParameterError("missing ext.uri")
     if not _is_number(ext.get("preferredId")):
-        raise TypeError("missing ext.preferredId")
+        raise ParameterError("missing ext.preferredId")
     encrypt = ext.get("preferredEncrypt")
     if encrypt and not isinstance(encrypt, bool):
-        raise TypeError("invalid ext.preferredEncrypt")
+        raise ParameterError("invalid ext.preferredEncrypt")
     if not encrypt:
         ext["preferredEncrypt"] = False
     direction = ext.get("direction")
     if direction and not isinstance(direction, str):
-        raise TypeError("invalid ext.direction")
+        raise ParameterError("invalid ext.direction")
     if not direction:
         ext["direction"] = "sendrecv"
 
 
 def _validate_rtp_header_extension_parameters(ext: Dict) -> None:
     if not isinstance(ext, dict):
-        raise TypeError("ext is not an object")
+        raise ParameterError("ext is not an object")
     if not ext.get("uri") or not isinstance(ext["uri"], str):
-        raise TypeError("missing ext.uri")
+        raise ParameterError("missing ext.uri")
     if not _is_number(ext.get("id")):
-        raise TypeError("missing ext.id")
+        raise ParameterError("missing ext.id")
     encrypt = ext.get("encrypt")
     if encrypt and not isinstance(encrypt, bool):
-        raise TypeError("invalid ext.encrypt")
+        raise ParameterError("invalid ext.encrypt")
     if not encrypt:
         ext["encrypt"] = False
     if not isinstance(ext.get("parameters"), dict):
@@ -230,33 +230,33 @@ def _validate_rtp_header_extension_parameters(ext: Dict) -> None:
         if value is None:
             ext["parameters"][key] = value = ""
         if not isinstance(value, str) and not _is_number(value):
-            raise TypeError("invalid header extension parameter")
+            raise ParameterError("invalid header extension parameter")
 
 
 def _validate_rtp_encoding_parameters(encoding: Dict) -> None:
     if not isinstance(encoding, dict):
-        raise TypeError("encoding is not an object")
+        raise ParameterError("encoding is not an object")
     if encoding.get("ssrc") and not _is_number(encoding["ssrc"]):
-        raise TypeError("invalid encoding.ssrc")
+        raise ParameterError("invalid encoding.ssrc")
     if encoding.get("rid") and not isinstance(encoding["rid"], str):
-        raise TypeError("invalid encoding.rid")
+        raise ParameterError("invalid encoding.rid")
     rtx = encoding.get("rtx")
     if rtx and not isinstance(rtx, dict):
-        raise TypeError("invalid encoding.rtx")
+        raise ParameterError("invalid encoding.rtx")
     if rtx and not _is_number(rtx.get("ssrc")):
-        raise TypeError("missing encoding.rtx.ssrc")
+        raise ParameterError("missing encoding.rtx.ssrc")
     if not isinstance(encoding.get("dtx"), bool) or not encoding["dtx"]:
         encoding["dtx"] = False
     mode = encoding.get("scalabilityMode")
     if mode and not isinstance(mode, str):
-        raise TypeError("invalid encoding.scalabilityMode")
+        raise ParameterError("invalid encoding.scalabilityMode")
 
 
 def _validate_rtcp_parameters(rtcp: Dict) -> None:
     if not isinstance(rtcp, dict):
-        raise TypeError("rtcp is not an object")
+        raise ParameterError("rtcp is not an object")
     if rtcp.get("cname") and not isinstance(rtcp["cname"], str):
-        raise TypeError("invalid rtcp.cname")
+        raise ParameterError("invalid rtcp.cname")
     if not isinstance(rtcp.get("reducedSize"), bool) or not rtcp["reducedSize"]:
         rtcp["reducedSize"] = True
 
@@ -268,7 +268,7 @@ def generate_router_rtp_capabilities(media_codecs: list[Dict] | None = None) -> 
     """Router RTP capabilities for the given ``mediaCodecs`` (RtpCodecCapability list)."""
     media_codecs = media_codecs or []
     if not isinstance(media_codecs, list):
-        raise TypeError("mediaCodecs must be an Array")
+        raise ParameterError("mediaCodecs must be an Array")
     supported = clone(SUPPORTED_RTP_CAPABILITIES)
     validate_rtp_capabilities(supported)
     dynamic_payload_types = list(DYNAMIC_PAYLOAD_TYPES)
@@ -294,7 +294,7 @@ def generate_router_rtp_capabilities(media_codecs: list[Dict] | None = None) -> 
                 raise UnsupportedError("cannot allocate more dynamic codec payload types")
             codec["preferredPayloadType"] = dynamic_payload_types.pop(0)
         if any(c["preferredPayloadType"] == codec["preferredPayloadType"] for c in caps["codecs"]):
-            raise TypeError("duplicated codec.preferredPayloadType")
+            raise ParameterError("duplicated codec.preferredPayloadType")
         codec["parameters"] = {**codec.get("parameters", {}), **media_codec.get("parameters", {})}
         caps["codecs"].append(codec)
 
@@ -341,7 +341,7 @@ def get_producer_rtp_parameters_mapping(params: Dict, caps: Dict) -> Dict:
             None,
         )
         if associated is None:
-            raise TypeError(f"missing media codec found for RTX PT {codec['payloadType']}")
+            raise ParameterError(f"missing media codec found for RTX PT {codec['payloadType']}")
         cap_media_codec = next(cap for c, cap in codec_to_cap_codec if c is associated)
         cap_rtx = next(
             (

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from . import fbs, ortc
+from . import ortc
 from .consumer import Consumer
-from .fbs_utils import (
-    parse_base_transport_data,
-    parse_base_transport_stats,
-    parse_srtp_parameters,
-    parse_tuple,
-    serialize_srtp_parameters,
-)
-from .transport import Transport
+from .errors import NotFoundError
+from .events import event_names
+from .srtp_parameters import SrtpParameters, parse_srtp_parameters, serialize_srtp_parameters
+from .transport import Transport, TransportEvent, TransportObserverEvent
+from .transport_data import parse_base_transport_data, parse_base_transport_stats, parse_tuple
+from .wire import fbs
 
 
 def parse_pipe_transport_data(d: Any) -> dict[str, Any]:
@@ -28,8 +26,15 @@ def parse_pipe_transport_data(d: Any) -> dict[str, Any]:
     }
 
 
-class PipeTransport(Transport):
+PipeTransportEvent = Literal[TransportEvent]
+PipeTransportObserverEvent = Literal[TransportObserverEvent]
+
+
+class PipeTransport(Transport[PipeTransportEvent]):
     """Events (besides Transport's): ``sctpstatechange``."""
+
+    EVENTS = event_names(PipeTransportEvent)
+    OBSERVER_EVENTS = event_names(PipeTransportObserverEvent)
 
     parse_data = staticmethod(parse_pipe_transport_data)
 
@@ -55,7 +60,7 @@ class PipeTransport(Transport):
         ]
 
     async def connect(  # type: ignore[override]
-        self, ip: str, port: int, srtp_parameters: dict[str, Any] | None = None
+        self, ip: str, port: int, srtp_parameters: SrtpParameters | None = None
     ) -> None:
         body = fbs.PipeConnectRequestT()
         body.ip = ip
@@ -78,7 +83,7 @@ class PipeTransport(Transport):
         self._check_open()
         producer = self._router.get_producer(producer_id)
         if producer is None:
-            raise KeyError(f'Producer with id "{producer_id}" not found')
+            raise NotFoundError(f'Producer with id "{producer_id}" not found')
         rtp_parameters = ortc.get_pipe_consumer_rtp_parameters(
             producer.consumable_rtp_parameters, bool(self._data.get("rtx"))
         )

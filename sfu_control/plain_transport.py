@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from . import fbs
-from .fbs_utils import (
-    parse_base_transport_data,
-    parse_base_transport_stats,
-    parse_srtp_parameters,
-    parse_tuple,
-    serialize_srtp_parameters,
-)
-from .transport import Transport
+from .events import event_names
+from .srtp_parameters import SrtpParameters, parse_srtp_parameters, serialize_srtp_parameters
+from .transport import Transport, TransportEvent, TransportObserverEvent
+from .transport_data import parse_base_transport_data, parse_base_transport_stats, parse_tuple
+from .wire import fbs
 
 
 def parse_plain_transport_data(d: Any) -> dict[str, Any]:
@@ -29,8 +25,15 @@ def parse_plain_transport_data(d: Any) -> dict[str, Any]:
     }
 
 
-class PlainTransport(Transport):
+PlainTransportEvent = Literal[TransportEvent, "tuple", "rtcptuple"]
+PlainTransportObserverEvent = Literal[TransportObserverEvent, "tuple", "rtcptuple"]
+
+
+class PlainTransport(Transport[PlainTransportEvent]):
     """Events (besides Transport's): ``tuple``, ``rtcptuple``, ``sctpstatechange``."""
+
+    EVENTS = event_names(PlainTransportEvent)
+    OBSERVER_EVENTS = event_names(PlainTransportObserverEvent)
 
     parse_data = staticmethod(parse_plain_transport_data)
 
@@ -73,7 +76,7 @@ class PlainTransport(Transport):
         ip: str | None = None,
         port: int | None = None,
         rtcp_port: int | None = None,
-        srtp_parameters: dict[str, Any] | None = None,
+        srtp_parameters: SrtpParameters | None = None,
     ) -> None:
         """Set the remote endpoint (not needed with ``comedia``)."""
         body = fbs.PlainConnectRequestT()

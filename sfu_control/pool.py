@@ -12,8 +12,9 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
-from .events import EventEmitter
+from .events import EventEmitter, event_names
 from .worker import Worker, WorkerDiedError, WorkerSettings
 
 logger = logging.getLogger("sfu_control.pool")
@@ -32,8 +33,13 @@ class PoolStats:
     failed_respawns: int
 
 
-class WorkerPool(EventEmitter):
+WorkerPoolEvent = Literal["died", "respawned"]
+
+
+class WorkerPool(EventEmitter[WorkerPoolEvent]):
     """Events: ``died`` (worker, WorkerDiedError), ``respawned`` (index, worker)."""
+
+    EVENTS = event_names(WorkerPoolEvent)
 
     def __init__(
         self,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
-from . import fbs
-from .channel import Channel
-from .events import EventEmitter
-from .fbs_utils import parse_rtp_parameters, parse_rtp_stream_stats, s, to_dict
+from .events import EventEmitter, event_names
+from .rtp_parameters import RtpParameters, parse_rtp_parameters
+from .rtp_stream import parse_rtp_stream_stats
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import s, to_dict
 from .worker_object import WorkerObject
 
 logger = logging.getLogger("sfu_control.producer")
@@ -16,10 +18,19 @@ logger = logging.getLogger("sfu_control.producer")
 PRODUCER_TRACE_EVENT_TYPES = ("keyframe", "fir", "nack", "pli", "rtp", "sr")
 
 
-class Producer(WorkerObject):
+ProducerEvent = Literal["@close", "transportclose", "score", "trace", "videoorientationchange"]
+ProducerObserverEvent = Literal[
+    "close", "pause", "resume", "score", "trace", "videoorientationchange"
+]
+
+
+class Producer(WorkerObject[ProducerEvent]):
     """Events: ``transportclose``, ``score`` (list), ``videoorientationchange``
     (dict), ``trace``. ``observer``: ``close``, ``pause``, ``resume``, ``score``,
     ``videoorientationchange``, ``trace``."""
+
+    EVENTS = event_names(ProducerEvent)
+    OBSERVER_EVENTS = event_names(ProducerObserverEvent)
 
     def __init__(
         self,
@@ -27,9 +38,9 @@ class Producer(WorkerObject):
         transport_id: str,
         producer_id: str,
         kind: str,
-        rtp_parameters: dict[str, Any],
+        rtp_parameters: RtpParameters,
         producer_type: str,
-        consumable_rtp_parameters: dict[str, Any],
+        consumable_rtp_parameters: RtpParameters,
         channel: Channel,
         app_data: dict[str, Any] | None,
         paused: bool,
@@ -41,7 +52,7 @@ class Producer(WorkerObject):
         self.type = producer_type
         self.consumable_rtp_parameters = consumable_rtp_parameters
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._transport_id = transport_id
         self._channel = channel
         self._closed = False

@@ -5,27 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from . import fbs, ortc
-from .channel import Channel
+from . import ortc
 from .data_producer import DataProducer
 from .direct_transport import DirectTransport
-from .errors import InvalidStateError
-from .events import EventEmitter
-from .fbs_utils import (
-    crypto_suite_to_fbs,
-    listen_info_to_fbs,
-    s,
-    transport_options,
-)
+from .errors import InvalidStateError, NotFoundError, ParameterError
+from .events import EventEmitter, event_names
 from .pipe_transport import PipeTransport
 from .plain_transport import PlainTransport
 from .producer import Producer
 from .rtp_observer import ActiveSpeakerObserver, AudioLevelObserver, RtpObserver
+from .rtp_parameters import RtpCapabilities
+from .srtp_parameters import crypto_suite_to_fbs
 from .transport import Transport
+from .transport_data import TransportListenInfo, listen_info_to_fbs, transport_options
 from .webrtc_server import WebRtcServer
 from .webrtc_transport import WebRtcTransport
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import s
 
 TransportT = TypeVar("TransportT", bound=Transport)
 
@@ -36,14 +35,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger("sfu_control.router")
 
 
-class Router(EventEmitter):
+RouterEvent = Literal["@close", "workerclose"]
+RouterObserverEvent = Literal["close", "newtransport", "newrtpobserver"]
+
+
+class Router(EventEmitter[RouterEvent]):
     """Events: ``workerclose``. ``observer``: ``close``, ``newtransport``,
     ``newrtpobserver``."""
+
+    EVENTS = event_names(RouterEvent)
+    OBSERVER_EVENTS = event_names(RouterObserverEvent)
 
     def __init__(
         self,
         router_id: str,
-        rtp_capabilities: dict[str, Any],
+        rtp_capabilities: RtpCapabilities,
         channel: Channel,
         app_data: dict[str, Any] | None,
         worker: Worker,
@@ -51,7 +57,7 @@ class Router(EventEmitter):
         super().__init__()
         self.id = router_id
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self.worker = worker
         self._rtp_capabilities = rtp_capabilities
         self._channel = channel
@@ -69,7 +75,7 @@ class Router(EventEmitter):
         return self._closed
 
     @property
-    def rtp_capabilities(self) -> dict[str, Any]:
+    def rtp_capabilities(self) -> RtpCapabilities:
         """Router RTP capabilities (mediasoup-client ``routerRtpCapabilities``)."""
         return self._rtp_capabilities
 
@@ -190,7 +196,7 @@ class Router(EventEmitter):
         self,
         *,
         webrtc_server: WebRtcServer | None = None,
-        listen_infos: list[dict[str, Any]] | None = None,
+        listen_infos: list[TransportListenInfo] | None = None,
         enable_udp: bool = True,
         enable_tcp: bool | None = None,
         prefer_udp: bool = False,
@@ -205,7 +211,7 @@ class Router(EventEmitter):
         """WebRtcTransport on a shared ``webrtc_server`` or on its own ``listen_infos``."""
         self._check_open()
         if (webrtc_server is None) == (listen_infos is None):
-            raise TypeError("exactly one of webrtc_server and listen_infos must be given")
+            raise ParameterError("exactly one of webrtc_server and listen_infos must be given")
         if enable_tcp is None:
             enable_tcp = webrtc_server is not None
         options = fbs.WebRtcTransportOptionsT()
@@ -249,8 +255,8 @@ class Router(EventEmitter):
     async def create_plain_transport(
         self,
         *,
-        listen_info: dict[str, Any],
-        rtcp_listen_info: dict[str, Any] | None = None,
+        listen_info: TransportListenInfo,
+        rtcp_listen_info: TransportListenInfo | None = None,
         rtcp_mux: bool = True,
         comedia: bool = False,
         enable_sctp: bool = False,
@@ -294,7 +300,7 @@ class Router(EventEmitter):
     async def create_pipe_transport(
         self,
         *,
-        listen_info: dict[str, Any],
+        listen_info: TransportListenInfo,
         enable_sctp: bool = False,
         num_sctp_streams: dict[str, int] | None = None,
         max_sctp_message_size: int = 268435456,
@@ -345,7 +351,7 @@ class Router(EventEmitter):
         producer_id: str,
         router: Router,
         *,
-        listen_info: dict[str, Any] | None = None,
+        listen_info: TransportListenInfo | None = None,
         enable_rtx: bool = False,
         enable_srtp: bool = False,
     ) -> tuple[Consumer, Producer]:
@@ -355,10 +361,10 @@ class Router(EventEmitter):
         PipeTransport pair per router pair is created lazily and reused.
         """
         if router is self:
-            raise TypeError("cannot use this Router as destination")
+            raise ParameterError("cannot use this Router as destination")
         producer = self._producers.get(producer_id)
         if producer is None:
-            raise KeyError(f'Producer with id "{producer_id}" not found')
+            raise NotFoundError(f'Producer with id "{producer_id}" not found')
         listen_info = listen_info or {"protocol": "udp", "ip": "127.0.0.1"}
         pair_future = self._pipe_transport_pairs.get(router.id)
         if pair_future is None:
@@ -472,9 +478,9 @@ class Router(EventEmitter):
     ) -> AudioLevelObserver:
         self._check_open()
         if max_entries <= 0:
-            raise TypeError("if given, maxEntries must be a positive number")
+            raise ParameterError("if given, maxEntries must be a positive number")
         if threshold < -127 or threshold > 0:
-            raise TypeError("if given, threshold must be a negative number greater than -127")
+            raise ParameterError("if given, threshold must be a negative number greater than -127")
         observer_id = str(uuid.uuid4())
         body = fbs.CreateAudioLevelObserverRequestT()
         body.rtpObserverId = observer_id
@@ -500,7 +506,7 @@ class Router(EventEmitter):
         observer.on("@close", lambda: self._rtp_observers.pop(observer_id, None))
         self.observer.emit("newrtpobserver", observer)
 
-    def can_consume(self, producer_id: str, rtp_capabilities: dict[str, Any]) -> bool:
+    def can_consume(self, producer_id: str, rtp_capabilities: RtpCapabilities) -> bool:
         """Whether an endpoint with ``rtp_capabilities`` can consume ``producer_id``."""
         producer = self._producers.get(producer_id)
         if producer is None:

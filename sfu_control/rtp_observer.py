@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import fbs
-from .channel import Channel
-from .events import EventEmitter
-from .fbs_utils import s
+from .errors import NotFoundError
+from .events import EventEmitter, EventT, event_names
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import s
 from .worker_object import WorkerObject
 
 if TYPE_CHECKING:
@@ -20,9 +21,16 @@ logger = logging.getLogger("sfu_control.rtp_observer")
 GetProducer = Callable[[str], "Producer | None"]
 
 
-class RtpObserver(WorkerObject):
+RtpObserverEvent = Literal["@close", "routerclose"]
+RtpObserverObserverEvent = Literal["close", "pause", "resume", "addproducer", "removeproducer"]
+
+
+class RtpObserver(WorkerObject[EventT]):
     """Base class. Events: ``routerclose``. ``observer``: ``close``, ``pause``,
     ``resume``, ``addproducer``, ``removeproducer``."""
+
+    EVENTS = event_names(RtpObserverEvent)
+    OBSERVER_EVENTS = event_names(RtpObserverObserverEvent)
 
     def __init__(
         self,
@@ -35,7 +43,7 @@ class RtpObserver(WorkerObject):
         super().__init__()
         self.id = observer_id
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._router_id = router_id
         self._channel = channel
         self._get_producer = get_producer
@@ -77,7 +85,7 @@ class RtpObserver(WorkerObject):
     def _producer(self, producer_id: str) -> Producer:
         producer = self._get_producer(producer_id)
         if producer is None:
-            raise KeyError(f'Producer with id "{producer_id}" not found')
+            raise NotFoundError(f'Producer with id "{producer_id}" not found')
         return producer
 
     async def add_producer(self, producer_id: str) -> None:
@@ -108,8 +116,15 @@ class RtpObserver(WorkerObject):
         logger.error("ignoring unknown event %s", event)
 
 
-class AudioLevelObserver(RtpObserver):
+AudioLevelObserverEvent = Literal[RtpObserverEvent, "volumes", "silence"]
+AudioLevelObserverObserverEvent = Literal[RtpObserverObserverEvent, "volumes", "silence"]
+
+
+class AudioLevelObserver(RtpObserver[AudioLevelObserverEvent]):
     """Events: ``volumes`` (list of ``{"producer", "volume"}``), ``silence``."""
+
+    EVENTS = event_names(AudioLevelObserverEvent)
+    OBSERVER_EVENTS = event_names(AudioLevelObserverObserverEvent)
 
     def _on_notification(self, event: int, body: Any) -> None:
         if event == fbs.Event.AUDIOLEVELOBSERVER_VOLUMES:
@@ -128,8 +143,15 @@ class AudioLevelObserver(RtpObserver):
             super()._on_notification(event, body)
 
 
-class ActiveSpeakerObserver(RtpObserver):
+ActiveSpeakerObserverEvent = Literal[RtpObserverEvent, "dominantspeaker"]
+ActiveSpeakerObserverObserverEvent = Literal[RtpObserverObserverEvent, "dominantspeaker"]
+
+
+class ActiveSpeakerObserver(RtpObserver[ActiveSpeakerObserverEvent]):
     """Events: ``dominantspeaker`` (``{"producer": Producer}``)."""
+
+    EVENTS = event_names(ActiveSpeakerObserverEvent)
+    OBSERVER_EVENTS = event_names(ActiveSpeakerObserverObserverEvent)
 
     def _on_notification(self, event: int, body: Any) -> None:
         if event == fbs.Event.ACTIVESPEAKEROBSERVER_DOMINANT_SPEAKER:

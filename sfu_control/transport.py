@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import fbs, ortc
-from .channel import Channel
-from .consumer import Consumer
+from . import ortc
+from .consumer import Consumer, parse_consumer_layers
 from .data_consumer import DataConsumer
 from .data_producer import DataProducer, parse_data_dump
-from .errors import InvalidStateError
-from .events import EventEmitter
-from .fbs_utils import (
-    enum_to_str,
-    parse_base_transport_data,
-    parse_base_transport_dump,
-    parse_consumer_layers,
+from .errors import InvalidStateError, NotFoundError, ParameterError
+from .events import EventEmitter, EventT, event_names
+from .producer import Producer, producer_type_from_fbs, producer_type_to_fbs
+from .rtp_parameters import (
+    RtpCapabilities,
+    RtpParameters,
     serialize_rtp_encoding_parameters,
     serialize_rtp_mapping,
     serialize_rtp_parameters,
-    serialize_sctp_stream_parameters,
-    to_dict,
 )
-from .producer import Producer, producer_type_from_fbs, producer_type_to_fbs
+from .sctp_parameters import serialize_sctp_stream_parameters
+from .transport_data import parse_base_transport_data, parse_base_transport_dump
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import enum_to_str, to_dict
 
 if TYPE_CHECKING:
     from .router import Router
@@ -34,7 +34,30 @@ logger = logging.getLogger("sfu_control.transport")
 TRANSPORT_TRACE_EVENT_TYPES = ("probation", "bwe")
 
 
-class Transport(EventEmitter):
+TransportEvent = Literal[
+    "@close",
+    "@dataproducerclose",
+    "@listenserverclose",
+    "@newdataproducer",
+    "@newproducer",
+    "@producerclose",
+    "listenserverclose",
+    "routerclose",
+    "sctpstatechange",
+    "trace",
+]
+TransportObserverEvent = Literal[
+    "close",
+    "newconsumer",
+    "newdataconsumer",
+    "newdataproducer",
+    "newproducer",
+    "sctpstatechange",
+    "trace",
+]
+
+
+class Transport(EventEmitter[EventT]):
     """Common API. Events: ``routerclose``, ``listenserverclose``, ``trace``.
     ``observer``: ``close``, ``newproducer``, ``newconsumer``,
     ``newdataproducer``, ``newdataconsumer``, ``trace``.
@@ -42,6 +65,9 @@ class Transport(EventEmitter):
     Subclasses implement ``dump()``, ``get_stats()``, ``connect()`` and handle
     their notifications in ``_on_notification``.
     """
+
+    EVENTS = event_names(TransportEvent)
+    OBSERVER_EVENTS = event_names(TransportObserverEvent)
 
     def __init__(
         self,
@@ -55,7 +81,7 @@ class Transport(EventEmitter):
         super().__init__()
         self.id = transport_id
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._router = router
         self._data = data
         self._channel = channel
@@ -245,7 +271,7 @@ class Transport(EventEmitter):
     async def produce(
         self,
         kind: str,
-        rtp_parameters: dict[str, Any],
+        rtp_parameters: RtpParameters,
         *,
         id: str | None = None,
         paused: bool = False,
@@ -255,9 +281,9 @@ class Transport(EventEmitter):
         """Create a Producer from the sender's ``rtpParameters`` (client JSON shape)."""
         self._check_open()
         if id and id in self._producers:
-            raise TypeError(f'a Producer with same id "{id}" already exists')
+            raise ParameterError(f'a Producer with same id "{id}" already exists')
         if kind not in ("audio", "video"):
-            raise TypeError(f'invalid kind "{kind}"')
+            raise ParameterError(f'invalid kind "{kind}"')
         params = ortc.clone(rtp_parameters)
         ortc.validate_rtp_parameters(params)
         if not params.get("encodings"):
@@ -309,7 +335,7 @@ class Transport(EventEmitter):
     async def consume(
         self,
         producer_id: str,
-        rtp_capabilities: dict[str, Any],
+        rtp_capabilities: RtpCapabilities,
         *,
         paused: bool = False,
         mid: str | None = None,
@@ -322,14 +348,14 @@ class Transport(EventEmitter):
         """Create a Consumer of ``producer_id`` for an endpoint with ``rtp_capabilities``."""
         self._check_open()
         if not producer_id or not isinstance(producer_id, str):
-            raise TypeError("missing producerId")
+            raise ParameterError("missing producerId")
         if mid is not None and (not isinstance(mid, str) or not mid):
-            raise TypeError("if given, mid must be non empty string")
+            raise ParameterError("if given, mid must be non empty string")
         caps = ortc.clone(rtp_capabilities)
         ortc.validate_rtp_capabilities(caps)
         producer = self._router.get_producer(producer_id)
         if producer is None:
-            raise KeyError(f'Producer with id "{producer_id}" not found')
+            raise NotFoundError(f'Producer with id "{producer_id}" not found')
         if enable_rtx is None:
             enable_rtx = producer.kind == "video"
         rtp_parameters = ortc.get_consumer_rtp_parameters(
@@ -356,7 +382,7 @@ class Transport(EventEmitter):
     async def _consume(
         self,
         producer: Producer,
-        rtp_parameters: dict[str, Any],
+        rtp_parameters: RtpParameters,
         *,
         consumer_type: str,
         paused: bool = False,
@@ -423,12 +449,12 @@ class Transport(EventEmitter):
     ) -> DataProducer:
         self._check_open()
         if id and id in self._data_producers:
-            raise TypeError(f'a DataProducer with same id "{id}" already exists')
+            raise ParameterError(f'a DataProducer with same id "{id}" already exists')
         data_type = self._data_type()
         params = ortc.clone(sctp_stream_parameters)
         if data_type == "sctp":
             if params is None:
-                raise TypeError("missing sctpStreamParameters")
+                raise ParameterError("missing sctpStreamParameters")
             ortc.validate_sctp_stream_parameters(params)
         else:
             params = None
@@ -484,7 +510,7 @@ class Transport(EventEmitter):
         self._check_open()
         data_producer = self._router.get_data_producer(data_producer_id)
         if data_producer is None:
-            raise KeyError(f'DataProducer with id "{data_producer_id}" not found')
+            raise NotFoundError(f'DataProducer with id "{data_producer_id}" not found')
         data_type = self._data_type()
         params: dict[str, Any] | None = None
         stream_id: int | None = None
@@ -542,7 +568,7 @@ class Transport(EventEmitter):
     def _get_next_sctp_stream_id(self) -> int:
         sctp = self._data.get("sctpParameters")
         if not sctp or not isinstance(sctp.get("MIS"), int):
-            raise TypeError("missing sctpParameters.MIS")
+            raise ParameterError("missing sctpParameters.MIS")
         if self._sctp_stream_ids is None:
             self._sctp_stream_ids = bytearray(sctp["MIS"])
         ids = self._sctp_stream_ids

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import fbs
-from .channel import Channel
-from .events import EventEmitter
-from .fbs_utils import s
+from .events import EventEmitter, event_names
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import s
 
 if TYPE_CHECKING:
     from .webrtc_transport import WebRtcTransport
 
 
-class WebRtcServer(EventEmitter):
+WebRtcServerEvent = Literal["@close", "workerclose"]
+WebRtcServerObserverEvent = Literal["close", "webrtctransporthandled", "webrtctransportunhandled"]
+
+
+class WebRtcServer(EventEmitter[WebRtcServerEvent]):
     """Events: ``workerclose``. ``observer``: ``close``, ``webrtctransporthandled``,
     ``webrtctransportunhandled``."""
+
+    EVENTS = event_names(WebRtcServerEvent)
+    OBSERVER_EVENTS = event_names(WebRtcServerObserverEvent)
 
     def __init__(self, server_id: str, channel: Channel, app_data: dict[str, Any] | None) -> None:
         super().__init__()
         self.id = server_id
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._channel = channel
         self._closed = False
         self._transports: dict[str, WebRtcTransport] = {}

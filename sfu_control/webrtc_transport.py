@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
-from . import fbs
-from .fbs_utils import (
-    FINGERPRINT_FROM_FBS,
-    FINGERPRINT_TO_FBS,
-    enum_from_str,
-    enum_to_str,
-    parse_base_transport_data,
-    parse_base_transport_stats,
-    parse_tuple,
-    s,
-)
-from .transport import Transport
+from .errors import ParameterError
+from .events import event_names
+from .transport import Transport, TransportEvent, TransportObserverEvent
+from .transport_data import parse_base_transport_data, parse_base_transport_stats, parse_tuple
+from .wire import fbs
+from .wire.values import enum_from_str, enum_to_str, s
+
+FingerprintAlgorithm = Literal["sha-1", "sha-224", "sha-256", "sha-384", "sha-512"]
+DtlsRole = Literal["auto", "client", "server"]
+
+
+class DtlsFingerprint(TypedDict):
+    algorithm: FingerprintAlgorithm
+    value: str
+
+
+class DtlsParameters(TypedDict):
+    fingerprints: list[DtlsFingerprint]
+    role: NotRequired[DtlsRole]
+
+
+FINGERPRINT_TO_FBS: dict[str, int] = {
+    "sha-1": fbs.FingerprintAlgorithm.SHA1,
+    "sha-224": fbs.FingerprintAlgorithm.SHA224,
+    "sha-256": fbs.FingerprintAlgorithm.SHA256,
+    "sha-384": fbs.FingerprintAlgorithm.SHA384,
+    "sha-512": fbs.FingerprintAlgorithm.SHA512,
+}
+FINGERPRINT_FROM_FBS = {v: k for k, v in FINGERPRINT_TO_FBS.items()}
 
 
 def parse_ice_parameters(p: Any) -> dict[str, Any]:
@@ -40,8 +57,8 @@ def parse_ice_candidate(c: Any) -> dict[str, Any]:
     return candidate
 
 
-def parse_dtls_parameters(p: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {
+def parse_dtls_parameters(p: Any) -> DtlsParameters:
+    result: DtlsParameters = {
         "fingerprints": [
             {"algorithm": FINGERPRINT_FROM_FBS[f.algorithm], "value": s(f.value)}
             for f in p.fingerprints or []
@@ -66,24 +83,41 @@ def parse_webrtc_transport_data(d: Any) -> dict[str, Any]:
     }
 
 
-def serialize_dtls_parameters(dtls_parameters: dict[str, Any]) -> Any:
+def serialize_dtls_parameters(dtls_parameters: DtlsParameters) -> Any:
+    """``FBS.WebRtcTransport.DtlsParameters``; malformed ones are a ``ParameterError``."""
     params = fbs.DtlsParametersT()
     params.fingerprints = []
-    for fingerprint in dtls_parameters["fingerprints"]:
-        f = fbs.FingerprintT()
-        try:
-            f.algorithm = FINGERPRINT_TO_FBS[fingerprint["algorithm"]]
-        except KeyError:
-            raise TypeError(f"invalid FingerprintAlgorithm: {fingerprint['algorithm']}") from None
-        f.value = fingerprint["value"]
-        params.fingerprints.append(f)
-    params.role = enum_from_str(fbs.DtlsRole, dtls_parameters.get("role") or "auto")
+    try:
+        for fingerprint in dtls_parameters["fingerprints"]:
+            f = fbs.FingerprintT()
+            algorithm = fingerprint["algorithm"]
+            if algorithm not in FINGERPRINT_TO_FBS:
+                raise ParameterError(f"invalid FingerprintAlgorithm: {algorithm}")
+            f.algorithm = FINGERPRINT_TO_FBS[algorithm]
+            f.value = fingerprint["value"]
+            params.fingerprints.append(f)
+        params.role = enum_from_str(fbs.DtlsRole, dtls_parameters.get("role") or "auto")
+    except (KeyError, TypeError, AttributeError) as error:
+        if isinstance(error, ParameterError):
+            raise
+        raise ParameterError(f"invalid dtlsParameters: {error!r}") from None
     return params
 
 
-class WebRtcTransport(Transport):
+WebRtcTransportEvent = Literal[
+    TransportEvent, "icestatechange", "iceselectedtuplechange", "dtlsstatechange"
+]
+WebRtcTransportObserverEvent = Literal[
+    TransportObserverEvent, "icestatechange", "iceselectedtuplechange", "dtlsstatechange"
+]
+
+
+class WebRtcTransport(Transport[WebRtcTransportEvent]):
     """Events (besides Transport's): ``icestatechange``, ``iceselectedtuplechange``,
     ``dtlsstatechange``, ``sctpstatechange`` (same on ``observer``)."""
+
+    EVENTS = event_names(WebRtcTransportEvent)
+    OBSERVER_EVENTS = event_names(WebRtcTransportObserverEvent)
 
     parse_data = staticmethod(parse_webrtc_transport_data)
 
@@ -152,7 +186,7 @@ class WebRtcTransport(Transport):
             stats["iceSelectedTuple"] = parse_tuple(d.iceSelectedTuple)
         return [stats]
 
-    async def connect(self, dtls_parameters: dict[str, Any]) -> None:  # type: ignore[override]
+    async def connect(self, dtls_parameters: DtlsParameters) -> None:  # type: ignore[override]
         """Give the remote DTLS parameters (fingerprints, role) to the worker."""
         body = fbs.WebRtcConnectRequestT()
         body.dtlsParameters = serialize_dtls_parameters(dtls_parameters)

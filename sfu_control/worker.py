@@ -11,15 +11,17 @@ import signal
 import subprocess
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from . import fbs, ortc
-from .channel import Channel
+from . import ortc
 from .errors import InvalidStateError
-from .events import EventEmitter
-from .fbs_utils import listen_info_to_fbs, s
+from .events import EventEmitter, event_names
 from .router import Router
+from .transport_data import TransportListenInfo, listen_info_to_fbs
 from .webrtc_server import WebRtcServer
+from .wire import fbs
+from .wire.channel import Channel
+from .wire.values import s
 
 logger = logging.getLogger("sfu_control.worker")
 
@@ -95,18 +97,25 @@ def _high_fd(fd: int) -> int:
     return high
 
 
-class Worker(EventEmitter):
+WorkerEvent = Literal["died", "subprocessclose"]
+WorkerObserverEvent = Literal["close", "newrouter", "newwebrtcserver"]
+
+
+class Worker(EventEmitter[WorkerEvent]):
     """A running ``mediasoup-worker`` process.
 
     Events: ``died`` (WorkerDiedError), ``subprocessclose``. ``observer``
     events: ``close``, ``newrouter``, ``newwebrtcserver``.
     """
 
+    EVENTS = event_names(WorkerEvent)
+    OBSERVER_EVENTS = event_names(WorkerObserverEvent)
+
     def __init__(self, settings: WorkerSettings, app_data: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.app_data: dict[str, Any] = app_data or {}
-        self.observer = EventEmitter()
+        self.observer = EventEmitter(self.OBSERVER_EVENTS)
         self._process: asyncio.subprocess.Process | None = None
         self._channel: Channel | None = None
         self._closed = False
@@ -349,7 +358,7 @@ class Worker(EventEmitter):
             self.settings.log_tags = list(log_tags)
 
     async def create_webrtc_server(
-        self, listen_infos: list[dict[str, Any]], app_data: dict[str, Any] | None = None
+        self, listen_infos: list[TransportListenInfo], app_data: dict[str, Any] | None = None
     ) -> WebRtcServer:
         """A WebRtcServer: one UDP/TCP port shared by many WebRtcTransports."""
         channel = self._check_open()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .channel import Channel
-from .events import EventEmitter
+from .events import EventEmitter, EventT
+from .wire.channel import Channel
 
 
-class WorkerObject(EventEmitter):
+class WorkerObject(EventEmitter[EventT]):
     id: str
-    observer: EventEmitter
+    observer: EventEmitter[Any]
     _channel: Channel
     _closed: bool
 
@@ -35,10 +35,10 @@ class WorkerObject(EventEmitter):
         """Closed by its owner: ask the worker to close it too."""
         if self._mark_closed():
             self._channel.request_nowait(method, handler_id, body_type, body)
-            self.emit("@close")
+            self.emit("@close")  # type: ignore[arg-type]
             self.observer.emit("close")
 
-    def _parent_closed(self, event: str) -> None:
+    def _parent_closed(self, event: EventT) -> None:
         """Closed with its parent (transport or router), which the worker has closed already."""
         if self._mark_closed():
             self.emit(event)

@@ -18,11 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.ws.peer import Peer, PeerRequestError
-from sfu_control.consumer import Consumer
-from sfu_control.producer import Producer
-from sfu_control.router import Router
-from sfu_control.rtp_observer import ActiveSpeakerObserver
-from sfu_control.webrtc_transport import WebRtcTransport
+from sfu_control import ActiveSpeakerObserver, Consumer, Producer, Router, WebRtcTransport
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,7 @@ from app.media.codecs import media_codecs
 from app.media.room import MediaLimits, Room
 from app.settings import Settings
 from app.ws.peer import Peer
-from sfu_control.pool import WorkerPool
-from sfu_control.webrtc_server import WebRtcServer
-from sfu_control.webrtc_transport import WebRtcTransport
-from sfu_control.worker import Worker, WorkerSettings
+from sfu_control import WebRtcServer, WebRtcTransport, Worker, WorkerPool, WorkerSettings
 
 log = logging.getLogger(__name__)
 

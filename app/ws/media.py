@@ -13,17 +13,19 @@ from app.state import state
 from app.ws.app_data import producer_app_data
 from app.ws.peer import Peer
 from app.ws.requests import RequestError, requests
-from sfu_control.errors import InvalidStateError, UnsupportedError, WorkerError
+from sfu_control import CodecError, InvalidStateError, ParameterError, UnsupportedError, WorkerError
 
 MediaHandler = Callable[[Room, MediaPeer, dict[str, Any]], Awaitable[Any]]
+# Refusals whose reason the client may read: ours, and sfu_control's errors of bad
+# input (ParameterError, NotFoundError), of capability, state, wire range and the
+# worker's refusal. Any other exception is a bug of ours, logged as an internal error.
 _CLIENT_ERRORS = (
     MediaError,
+    ParameterError,
     UnsupportedError,
     InvalidStateError,
+    CodecError,
     WorkerError,
-    TypeError,
-    ValueError,
-    KeyError,
 )
 
 

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from sfu_control import Router, Worker, WorkerTimeoutError
-from sfu_control.fbs import Method
+from sfu_control.wire.fbs import Method
 
 
 async def test_a_burst_gets_each_request_its_own_answer(router: Router) -> None:

@@ -6,7 +6,16 @@ import copy
 
 import pytest
 
-from sfu_control import CodecError, Router, UnsupportedError, Worker, WorkerError
+from sfu_control import (
+    CodecError,
+    NotFoundError,
+    ParameterError,
+    Router,
+    UnknownEventError,
+    UnsupportedError,
+    Worker,
+    WorkerError,
+)
 
 from .test_media import OPUS_PARAMETERS
 
@@ -60,3 +69,32 @@ async def test_value_out_of_its_wire_range_is_refused_and_the_channel_goes_on(
     producer = await transport.produce("audio", OPUS_PARAMETERS)
     assert (await producer.dump())["id"] == producer.id
     assert (await worker.dump())["routerIds"] == [router.id]
+
+
+async def test_bad_input_is_a_parameter_error(router: Router) -> None:
+    """The caller's mistakes are sfu_control's own errors, which an application may forward."""
+    transport = await router.create_webrtc_transport(listen_infos=[{"ip": "127.0.0.1"}])
+    with pytest.raises(ParameterError, match="invalid kind"):
+        await transport.produce("text", OPUS_PARAMETERS)
+    with pytest.raises(NotFoundError, match='Producer with id "nope" not found') as raised:
+        await transport.consume("nope", router.rtp_capabilities)
+    assert str(raised.value) == 'Producer with id "nope" not found'
+    with pytest.raises(ParameterError, match="fingerprints"):
+        await transport.connect(dtls_parameters={"role": "client"})
+    with pytest.raises(ParameterError, match="FingerprintAlgorithm"):
+        await transport.connect(
+            dtls_parameters={"fingerprints": [{"algorithm": "md5", "value": "00"}]}
+        )
+
+
+async def test_an_unknown_event_name_fails_at_once(router: Router) -> None:
+    transport = await router.create_plain_transport(listen_info={"ip": "127.0.0.1"})
+    producer = await transport.produce("audio", OPUS_PARAMETERS)
+    consumer = await transport.consume(producer.id, router.rtp_capabilities)
+    consumer.on("producerpause", lambda: None)
+    with pytest.raises(UnknownEventError, match="producerPause"):
+        consumer.on("producerPause", lambda: None)  # type: ignore[arg-type]
+    with pytest.raises(UnknownEventError):
+        consumer.observer.on("producerpause", lambda: None)
+    with pytest.raises(UnknownEventError):
+        producer.emit("paused")  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """The schema-compiled codec against the reference FlatBuffers runtime and flatc.
 
 The worker tests exercise the codec on every request and reply; these tests pin
-down the bytes themselves: what ``fbs_codec.encode`` writes reads back the same
+down the bytes themselves: what ``codec.encode`` writes reads back the same
 through the generated bindings' own runtime and through flatc's C++ reader, every
 scalar sits aligned to its size, and bad values or bytes raise ``CodecError``.
 """
@@ -17,18 +17,15 @@ from typing import Any
 import flatbuffers
 import pytest
 
-from sfu_control import fbs, fbs_codec
-from sfu_control._fbs.FBS.Response.Body import Body as ResponseBody
-from sfu_control._fbs.FBS.Response.Response import ResponseT
-from sfu_control._fbs.FBS.Transport.Stats import StatsT
-from sfu_control._fbs.FBS.WebRtcTransport.GetStatsResponse import GetStatsResponseT
-from sfu_control.fbs_schema import SCALARS, Schema, SchemaError, load_schema
-from sfu_control.fbs_utils import (
-    listen_info_to_fbs,
-    serialize_rtp_mapping,
-    serialize_rtp_parameters,
-    to_dict,
-)
+from sfu_control.rtp_parameters import serialize_rtp_mapping, serialize_rtp_parameters
+from sfu_control.transport_data import listen_info_to_fbs
+from sfu_control.wire import codec, fbs
+from sfu_control.wire._fbs.FBS.Response.Body import Body as ResponseBody
+from sfu_control.wire._fbs.FBS.Response.Response import ResponseT
+from sfu_control.wire._fbs.FBS.Transport.Stats import StatsT
+from sfu_control.wire._fbs.FBS.WebRtcTransport.GetStatsResponse import GetStatsResponseT
+from sfu_control.wire.schema import SCALARS, Schema, SchemaError, load_schema
+from sfu_control.wire.values import to_dict
 
 RTP_PARAMETERS: dict[str, Any] = {
     "mid": "1",
@@ -139,7 +136,7 @@ def reference_decode(frame: bytes) -> Any:
 @pytest.mark.parametrize("name", MESSAGES)
 def test_encoding_reads_back_through_the_reference_runtime(name: str) -> None:
     message = MESSAGES[name]()
-    frame = fbs_codec.encode(message)
+    frame = codec.encode(message)
     assert struct.unpack_from("<I", frame)[0] == len(frame) - 4
     assert to_dict(reference_decode(frame)) == to_dict(message)
 
@@ -147,20 +144,20 @@ def test_encoding_reads_back_through_the_reference_runtime(name: str) -> None:
 @pytest.mark.parametrize("name", MESSAGES)
 def test_decoding_reads_what_the_reference_runtime_wrote(name: str) -> None:
     message = MESSAGES[name]()
-    decoded = fbs_codec.decode(reference_encode(message)[4:])
+    decoded = codec.decode(reference_encode(message)[4:])
     assert type(decoded) is type(message)
     assert to_dict(decoded) == to_dict(message)
-    assert to_dict(fbs_codec.decode(fbs_codec.encode(message)[4:])) == to_dict(message)
+    assert to_dict(codec.decode(codec.encode(message)[4:])) == to_dict(message)
 
 
 def test_absent_optional_scalars_and_defaults_decode_as_the_bindings_do() -> None:
-    decoded = fbs_codec.decode(fbs_codec.encode(stats_response())[4:])
+    decoded = codec.decode(codec.encode(stats_response())[4:])
     stats = decoded.data.body.base
     assert stats.availableOutgoingBitrate == 0  # present zero is not absent
     assert stats.availableIncomingBitrate is None  # "= null" and absent
     assert stats.sctpState is None
     assert stats.timestamp == 2**64 - 1 and stats.rtpPacketLossReceived == 0.25
-    codecs = fbs_codec.decode(fbs_codec.encode(produce_request())[4:]).data.body.rtpParameters
+    codecs = codec.decode(codec.encode(produce_request())[4:]).data.body.rtpParameters
     assert [c.channels for c in codecs.codecs] == [None, None, 2]
     assert codecs.rtcp.reducedSize is False  # schema default is true
 
@@ -170,9 +167,9 @@ def test_flatc_reads_the_same_json_from_both_encoders(name: str, tmp_path: Path)
     """flatc (C++) turns our bytes and the reference runtime's into the same JSON."""
     message = MESSAGES[name]()
     outputs = []
-    for label, frame in (("ours", fbs_codec.encode(message)), ("ref", reference_encode(message))):
+    for label, frame in (("ours", codec.encode(message)), ("ref", reference_encode(message))):
         (tmp_path / f"{label}.bin").write_bytes(frame)
-        schema = fbs_codec.SCHEMA_DIR / "message.fbs"
+        schema = codec.SCHEMA_DIR / "message.fbs"
         flags = ["--json", "--strict-json", "--size-prefixed", "--raw-binary"]
         subprocess.run(
             [
@@ -238,8 +235,8 @@ def _check_table(schema: Schema, buf: bytes, pos: int, name: str, seen: list[int
 
 @pytest.mark.parametrize("name", MESSAGES)
 def test_every_scalar_is_aligned_to_its_size(name: str) -> None:
-    frame = fbs_codec.encode(MESSAGES[name]())
-    schema = load_schema(fbs_codec.SCHEMA_DIR)
+    frame = codec.encode(MESSAGES[name]())
+    schema = load_schema(codec.SCHEMA_DIR)
     sizes: list[int] = []
     root = 4 + struct.unpack_from("<I", frame, 4)[0]
     _check_table(schema, frame, root, "FBS.Message.Message", sizes)
@@ -248,10 +245,10 @@ def test_every_scalar_is_aligned_to_its_size(name: str) -> None:
 
 def test_eight_byte_scalars_are_aligned() -> None:
     """Stats carry uint64 and float64 fields: they must land on 8-byte boundaries."""
-    frame = fbs_codec.encode(stats_response())
+    frame = codec.encode(stats_response())
     sizes: list[int] = []
     root = 4 + struct.unpack_from("<I", frame, 4)[0]
-    _check_table(load_schema(fbs_codec.SCHEMA_DIR), frame, root, "FBS.Message.Message", sizes)
+    _check_table(load_schema(codec.SCHEMA_DIR), frame, root, "FBS.Message.Message", sizes)
     assert 8 in sizes
 
 
@@ -261,30 +258,30 @@ def test_eight_byte_scalars_are_aligned() -> None:
 def test_out_of_range_value_is_a_codec_error() -> None:
     message = produce_request()
     message.data.body.rtpParameters.codecs[0].payloadType = 300  # uint8
-    with pytest.raises(fbs_codec.CodecError, match="RtpCodecParameters"):
-        fbs_codec.encode(message)
+    with pytest.raises(codec.CodecError, match="RtpCodecParameters"):
+        codec.encode(message)
 
 
 def test_union_type_outside_the_union_is_a_codec_error() -> None:
     message = produce_request()
     message.data.bodyType = 250
-    with pytest.raises(fbs_codec.CodecError, match="union type 250"):
-        fbs_codec.encode(message)
+    with pytest.raises(codec.CodecError, match="union type 250"):
+        codec.encode(message)
 
 
 def test_a_missing_required_field_is_a_codec_error() -> None:
     """The worker reads required fields without checking them: a hole must not reach it."""
     message = produce_request()
     message.data.body.rtpParameters.codecs[1].mimeType = None
-    with pytest.raises(fbs_codec.CodecError, match=r"RtpCodecParameters\.mimeType is required"):
-        fbs_codec.encode(message)
+    with pytest.raises(codec.CodecError, match=r"RtpCodecParameters\.mimeType is required"):
+        codec.encode(message)
 
 
 @pytest.mark.parametrize("cut", [1, 7, 30, 200])
 def test_truncated_bytes_are_a_codec_error(cut: int) -> None:
-    payload = fbs_codec.encode(produce_request())[4:]
-    with pytest.raises(fbs_codec.CodecError, match="malformed"):
-        fbs_codec.decode(payload[:cut])
+    payload = codec.encode(produce_request())[4:]
+    with pytest.raises(codec.CodecError, match="malformed"):
+        codec.decode(payload[:cut])
 
 
 def test_schema_reader_refuses_what_it_does_not_handle(tmp_path: Path) -> None:

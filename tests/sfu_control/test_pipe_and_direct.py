@@ -1,8 +1,12 @@
-"""PipeTransports between two workers and DirectTransport RTP injection."""
+"""PipeTransports between two workers, DirectTransport RTP and data, the audio-level observer.
+
+None of these is used by the service; they are tested as parts of the library."""
 
 from __future__ import annotations
 
 import asyncio
+import struct
+from typing import Any
 
 from sfu_control import Router, WorkerSettings, create_worker
 
@@ -71,3 +75,29 @@ async def test_direct_data_producer_to_data_consumer(router: Router) -> None:
     data_producer.close()
     await wait_until(lambda: data_consumer.closed)
     assert direct.data_consumers == {} and direct.data_producers == {}
+
+
+async def test_audio_level_observer_reports_volumes_then_silence(router: Router) -> None:
+    """RTP with the ssrc-audio-level extension (RFC 6464) through the observer."""
+    parameters = {
+        **OPUS_PARAMETERS,
+        "headerExtensions": [{"uri": "urn:ietf:params:rtp-hdrext:ssrc-audio-level", "id": 1}],
+    }
+    direct = await router.create_direct_transport()
+    producer = await direct.produce("audio", parameters)
+    observer = await router.create_audio_level_observer(interval=100)
+    await observer.add_producer(producer.id)
+    volumes: list[list[dict[str, Any]]] = []
+    silences: list[None] = []
+    observer.on("volumes", volumes.append)
+    observer.on("silence", lambda: silences.append(None))
+    level = 0x80 | 10  # voice activity, -10 dBov
+    extension = struct.pack("!HHBBxx", 0xBEDE, 1, 1 << 4, level)
+    for seq in range(1, 31):
+        packet = bytearray(rtp_packet(OPUS_PT, seq, seq * 960, OPUS_SSRC, b"\xfc" + bytes(20)))
+        packet[0] |= 0x10  # the X bit: a header extension follows the fixed header
+        producer.send(bytes(packet[:12]) + extension + bytes(packet[12:]))
+        await asyncio.sleep(0.01)
+    await wait_until(lambda: volumes != [])
+    assert volumes[0][0]["producer"] is producer and volumes[0][0]["volume"] == -10
+    await wait_until(lambda: silences != [])

@@ -14,8 +14,8 @@ from sfu_control import (
     WorkerDiedError,
     WorkerSettings,
     create_worker,
-    fbs,
 )
+from sfu_control.wire import fbs
 
 
 async def test_spawn_dump_and_resource_usage(worker: Worker) -> None:

@@ -16,8 +16,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from . import fbs, fbs_codec
-from .errors import InvalidStateError, WorkerError, WorkerTimeoutError, WorkerTypeError
+from ..errors import InvalidStateError, WorkerError, WorkerTimeoutError, WorkerTypeError
+from . import codec, fbs
 
 logger = logging.getLogger("sfu_control.channel")
 worker_logger = logging.getLogger("sfu_control.worker")
@@ -111,7 +111,7 @@ class Channel:
         message = fbs.MessageT()
         message.dataType = message_body_type
         message.data = message_body
-        data = fbs_codec.encode(message)
+        data = codec.encode(message)
         if len(data) > MESSAGE_MAX_LEN:
             raise ValueError("message too big")
         assert self._write_transport is not None
@@ -257,7 +257,7 @@ class Channel:
             del buffer[:start]
 
     def _process_message(self, payload: bytes) -> None:
-        message = fbs_codec.decode(payload)
+        message = codec.decode(payload)
         if message.dataType == fbs.MessageBody.Response:
             self._process_response(message.data)
         elif message.dataType == fbs.MessageBody.Notification:

@@ -1,10 +1,10 @@
 """A reader for the FlatBuffers schema language, as far as mediasoup's schemas use it.
 
-``fbs_codec`` compiles its encoders and decoders from these schemas. It covers
+``codegen`` emits the codec from these schemas at set-up. The reader covers
 namespaces, enums, unions and tables with scalar, enum, string, table, union and
 vector fields; anything else (structs, field attributes but ``required``) is refused
 with ``SchemaError``, so a schema change in a new mediasoup release fails loudly
-at import instead of producing wrong bytes.
+at set-up instead of producing wrong bytes.
 """
 
 from __future__ import annotations
