@@ -1,16 +1,17 @@
-"""HOCOVISIO: the Quart application."""
+"""``create_app``: the Quart application, assembled from its parts.
+
+The HTTP hooks (in the order a request meets them), the blueprints of the routes and of the
+socket, the one state object (``app.runtime.state``) and the one lifespan
+(``app.runtime.lifespan``) that starts and stops what needs it.
+"""
 
 from quart import Quart
 from quart_schema import QuartSchema
 
-from app import metrics, ratelimit, request_guard, security
-from app.broker import Broker
-from app.db import create_engine, session_factory
-from app.errors import register_error_handlers
-from app.media.rooms import MediaRooms
-from app.monitor_task import MonitorTask
-from app.request_guard import GuardedOpenAPIProvider, GuardedRequest
-from app.routes import (
+from app.config.settings import Settings
+from app.http import errors, metrics, ratelimit, request_guard, security
+from app.http.request_guard import GuardedOpenAPIProvider, GuardedRequest
+from app.http.routes import (
     devices,
     documents,
     health,
@@ -22,18 +23,26 @@ from app.routes import (
     stats,
     web,
 )
-from app.settings import Settings
-from app.state import AppState
-from app.storage import LocalStorage
-from app.streaming import StreamingHTTPConnection, finish_unread_body
-from app.ws import chat, hub, media, presence  # noqa: F401  (they register socket requests)
+from app.http.streaming import StreamingHTTPConnection, finish_unread_body
+from app.media.rooms import MediaRooms
+from app.persistence.db import create_engine, session_factory
+from app.persistence.storage import LocalStorage
+from app.realtime.broker import Broker
+from app.runtime.lifespan import lifespan
+from app.runtime.metrics import Metrics
+from app.runtime.state import EXTENSION, AppState
+from app.services.device_registry import DeviceRegistry
+from app.services.rate_limits import RateLimits
+from app.ws import hub
 
 
 def create_app(config: Settings | None = None) -> Quart:
     config = config or Settings()
     if config.database_url is None:
         raise ValueError("DATABASE_URL is not set")
+    hocovisio = _state(config)
     app = Quart(__name__)
+    app.extensions[EXTENSION] = hocovisio
     app.request_class = GuardedRequest
     app.asgi_http_class = StreamingHTTPConnection
     app.after_request(finish_unread_body)
@@ -50,17 +59,22 @@ def create_app(config: Settings | None = None) -> Quart:
         scalar_ui_path=None,
         openapi_provider_class=GuardedOpenAPIProvider,
     )
-    register_error_handlers(app)
+    errors.install(app)
     # Order matters: time the request, identify it, refuse hostile input, then count it
     # against the limits.
-    metrics.install(app)
+    metrics.install(app, hocovisio.metrics)
     security.install(app)
     request_guard.install(app)
-    ratelimit.install(app, config)
+    ratelimit.install(app)
     resources = (health, settings, onetoone, session, medical_info, documents, messages, devices)
     for module in (*resources, stats, hub, web):
         app.register_blueprint(module.bp)
+    app.while_serving(lifespan(hocovisio))
+    return app
 
+
+def _state(config: Settings) -> AppState:
+    assert config.database_url is not None
     engine = create_engine(
         config.database_url,
         pool_size=config.db_pool_size,
@@ -68,28 +82,14 @@ def create_app(config: Settings | None = None) -> Quart:
         pool_timeout=config.db_pool_timeout,
     )
     broker = Broker()
-    rooms = MediaRooms(config, broker)
-    app.extensions["hocovisio"] = AppState(
+    return AppState(
         settings=config,
         engine=engine,
         db=session_factory(engine),
         broker=broker,
         storage=LocalStorage(config.data_dir / "documents"),
-        media=rooms,
+        media=MediaRooms(config, broker),
+        rate_limits=RateLimits(config),
+        devices=DeviceRegistry(),
+        metrics=Metrics(),
     )
-
-    # Registered first, so that it stops before the SFU and the database engine do.
-    monitor_task = MonitorTask(app.extensions["hocovisio"])
-    app.before_serving(monitor_task.start)
-    app.after_serving(monitor_task.stop)
-
-    @app.before_serving
-    async def start_sfu() -> None:
-        await rooms.start()
-
-    @app.after_serving
-    async def stop() -> None:
-        await rooms.close()
-        await engine.dispose()
-
-    return app

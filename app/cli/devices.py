@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.cli_monitor import _with_db
-from app.devices import catalogue
-from app.devices.catalogue import MEDIA_KINDS, CatalogueError
-from app.settings import Settings
+from app.cli.database import with_db
+from app.config.settings import Settings
+from app.errors import Refused
+from app.services import catalogue
+from app.services.catalogue import MEDIA_KINDS
 
 
 def add_commands(commands: Any) -> None:
@@ -64,10 +65,10 @@ def _catalogue_work(settings: Settings, work: Callable[[AsyncSession], Awaitable
     async def guarded(db: AsyncSession) -> None:
         try:
             await work(db)
-        except CatalogueError as error:
+        except Refused as error:
             failure.append(error.msg)
 
-    _with_db(settings, guarded)
+    with_db(settings, guarded)
     if failure:
         sys.exit(f"error: {failure[0]}")
 
@@ -125,7 +126,7 @@ def _files(values: list[str]) -> dict[str, str]:
             key = (
                 f"{catalogue.usb_id(vendor_id, 'vendor')}:{catalogue.usb_id(product_id, 'product')}"
             )
-        except CatalogueError:
+        except Refused:
             key = ""
         if not separator or not path or not key:
             sys.exit("error: --file must be VENDOR:PRODUCT=PATH, like 1209:0001=otoscope.mp4")

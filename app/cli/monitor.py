@@ -5,9 +5,7 @@ each serving instance closes them, with ``consultationEnded``, on its next monit
 """
 
 import argparse
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,11 +13,12 @@ from sqlalchemy import ColumnElement
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import OneToOne
+from app.cli.database import with_db
+from app.config.settings import Settings
+from app.persistence.models import OneToOne
+from app.persistence.storage import LocalStorage
 from app.services import monitor, stats
 from app.services.audit import OPERATOR, Actor
-from app.settings import Settings
-from app.storage import LocalStorage
 
 
 def _moment(value: str) -> datetime:
@@ -57,24 +56,6 @@ def add_commands(commands: Any) -> None:
     stats_parser.set_defaults(handler=_stats)
 
 
-def _with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
-    from app.cli import _database_url
-    from app.db import create_engine, migrate, session_factory
-
-    url = _database_url(settings)
-    migrate(url)
-
-    async def main() -> None:
-        engine = create_engine(url)
-        try:
-            async with session_factory(engine)() as db:
-                await work(db)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(main())
-
-
 async def _candidates(db: AsyncSession, condition: ColumnElement[bool]) -> list[OneToOne]:
     return list((await db.exec(select(OneToOne).where(condition).order_by(OneToOne.id))).all())
 
@@ -101,7 +82,7 @@ def _monitor(settings: Settings, args: argparse.Namespace) -> None:
             deleted = await monitor.delete_where(db, created_before, actor, storage)
             print(f"deleted {len(deleted)} consultation(s): {_ids(deleted)}")
 
-    _with_db(settings, work)
+    with_db(settings, work)
 
 
 def _ids(ids: list[int]) -> str:
@@ -127,4 +108,4 @@ def _stats(settings: Settings, args: argparse.Namespace) -> None:
             for day, event, count in counts.days:
                 print(f"{day}  {event:<20} {count:>8}")
 
-    _with_db(settings, work)
+    with_db(settings, work)

@@ -1,31 +1,25 @@
-"""The ``hocovisio`` command: ``run`` serves the product, ``migrate`` updates the schema,
-``monitor`` ends or deletes consultations on demand, ``stats`` counts the events,
-``devices`` manages the USB device catalogue, ``station`` runs a consultation station."""
+"""``hocovisio run`` (serve the API, the WebSocket and the SFU) and ``hocovisio migrate``."""
 
 import argparse
 import asyncio
 import logging
 import os
 import secrets
-import sys
 from functools import partial
+from typing import Any
 
 from pydantic import SecretStr
 
-from app import cli_devices, cli_monitor, config_file
-from app.config_file import SettingsError
-from app.logging_setup import configure_logging
-from app.settings import Settings
-
-log = logging.getLogger("hocovisio")
+from app.cli.database import database_url
+from app.config.settings import Settings
 
 
-def _database_url(settings: Settings) -> str:
-    if settings.database_url:
-        return settings.database_url
-    from app.embedded_db import start_embedded_postgres
-
-    return start_embedded_postgres(settings.data_dir)
+def add_commands(commands: Any) -> None:
+    """Add ``run`` and ``migrate`` to the ``hocovisio`` subcommands."""
+    run_parser = commands.add_parser("run", help="serve the API, the WebSocket and the SFU")
+    run_parser.set_defaults(handler=_run)
+    migrate_parser = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate_parser.set_defaults(handler=_migrate)
 
 
 def _operator_key(settings: Settings) -> SecretStr:
@@ -43,16 +37,17 @@ def _operator_key(settings: Settings) -> SecretStr:
     return SecretStr(key)
 
 
-def _run(settings: Settings) -> None:
+def _run(settings: Settings, _: argparse.Namespace) -> None:
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
-    from app import create_app
-    from app.db import migrate
-    from app.shutdown import on_signal
+    from app.persistence.db import migrate
+    from app.runtime.shutdown import on_signal
+    from app.runtime.state import EXTENSION
+    from app.server import create_app
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    url = _database_url(settings)
+    url = database_url(settings)
     migrate(url)
     settings = settings.model_copy(
         update={"database_url": url, "operator_key": _operator_key(settings)}
@@ -68,36 +63,12 @@ def _run(settings: Settings) -> None:
         scheme = "https"
     app = create_app(settings)
     print(f"HOCOVISIO serving on {scheme}://{settings.host}:{settings.port}", flush=True)
-    trigger = partial(on_signal, app.extensions["hocovisio"])
+    trigger = partial(on_signal, app.extensions[EXTENSION])
     asyncio.run(serve(app, config, shutdown_trigger=trigger))
 
 
-def _migrate(settings: Settings) -> None:
-    from app.db import migrate
+def _migrate(settings: Settings, _: argparse.Namespace) -> None:
+    from app.persistence.db import migrate
 
-    migrate(_database_url(settings))
+    migrate(database_url(settings))
     print("database schema is up to date")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="hocovisio", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="serve the API, the WebSocket and the SFU")
-    commands.add_parser("migrate", help="bring the database schema up to date")
-    cli_monitor.add_commands(commands)
-    cli_devices.add_commands(commands)
-    config_file.add_commands(commands)
-    args = parser.parse_args(argv)
-    try:
-        settings = config_file.load_settings()
-    except SettingsError as error:
-        sys.exit(f"invalid settings:\n{error}")
-    configure_logging(settings)
-    if hasattr(args, "handler"):
-        args.handler(settings, args)
-        return
-    {"run": _run, "migrate": _migrate}[args.command](settings)
-
-
-if __name__ == "__main__":
-    main()

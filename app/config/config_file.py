@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import PydanticUndefined
 
-from app.settings import CONFIG_ENV, Settings, config_file
+from app.config.settings import CONFIG_ENV, Settings, config_file
 
 MASK = "********"
 

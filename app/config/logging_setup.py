@@ -14,7 +14,7 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from app.settings import Settings
+from app.config.settings import Settings
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 

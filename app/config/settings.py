@@ -20,7 +20,7 @@ DocumentType = Literal[
 
 
 CONFIG_ENV = "HOCOVISIO_CONFIG"
-DEFAULT_CONFIG_FILE = Path(__file__).resolve().parent.parent / "config" / "hocovisio.toml"
+DEFAULT_CONFIG_FILE = Path(__file__).resolve().parents[2] / "config" / "hocovisio.toml"
 
 
 def config_file() -> Path:

@@ -1,4 +1,7 @@
-"""Who is calling: an operator (the clinic's backend) or a participant's session credential."""
+"""Who is calling: an operator (the clinic's backend) or a participant's session credential.
+
+Views say whom they serve with ``operator_required`` or ``participant_required``.
+"""
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -7,10 +10,10 @@ from typing import Any
 from quart import request
 from werkzeug.datastructures import Headers
 
-from app.errors import ApiError
+from app.errors import Refused
+from app.runtime.state import state
 from app.services.sessions import Caller, authenticate
 from app.services.tokens import same_secret
-from app.state import state
 
 COOKIE_NAME = "hocovisio_session"
 
@@ -37,19 +40,34 @@ async def optional_caller() -> Caller | None:
         return await authenticate(db, credential_from(request.headers, request.cookies))
 
 
+View = Callable[..., Awaitable[Any]]
+
+
+def operator_required(view: View) -> View:
+    """401 unless the request carries the operator key."""
+
+    @wraps(view)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not is_operator(request.headers):
+            raise Refused(401, "operator key required")
+        return await view(*args, **kwargs)
+
+    return wrapper
+
+
 def participant_required(
     allow_pending: bool = False,
-) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+) -> Callable[[View], View]:
     """Give the view a ``caller`` keyword: 401 without a live credential, 403 while pending."""
 
-    def decorator(view: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def decorator(view: View) -> View:
         @wraps(view)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             caller = await optional_caller()
             if caller is None:
-                raise ApiError(401, "session not valid")
+                raise Refused(401, "session not valid")
             if caller.session.is_pending and not allow_pending:
-                raise ApiError(403, "session is waiting for the doctor's validation")
+                raise Refused(403, "session is waiting for the doctor's validation")
             return await view(*args, caller=caller, **kwargs)
 
         return wrapper

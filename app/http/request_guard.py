@@ -19,9 +19,8 @@ from quart_schema import OpenAPIProvider
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from app.errors import ApiError
+from app.http.streaming import StreamingRequest
 from app.input_guard import ID_MAX, InputRefused, check_text, loads
-from app.streaming import StreamingRequest
 
 
 class GuardedRequest(StreamingRequest):
@@ -34,9 +33,9 @@ class GuardedRequest(StreamingRequest):
         data = await self.get_data(cache=cache, as_text=False)
         try:
             result = loads(data)
-        except InputRefused as refused:
+        except InputRefused:
             if not silent:
-                raise ApiError(400, str(refused)) from None
+                raise
             result = None
         if cache:
             self._cached_json[silent] = result
@@ -69,15 +68,12 @@ class GuardedOpenAPIProvider(OpenAPIProvider):
 
 
 def _check_url(connection: BaseRequestWebsocket) -> None:
-    try:
-        for value in (connection.view_args or {}).values():
-            if isinstance(value, str):
-                check_text(value, "the URL path")
-        for key, value in connection.args.items(multi=True):
-            check_text(key, "the query string")
-            check_text(value, "the query string")
-    except InputRefused as refused:
-        raise ApiError(400, str(refused)) from None
+    for value in (connection.view_args or {}).values():
+        if isinstance(value, str):
+            check_text(value, "the URL path")
+    for key, value in connection.args.items(multi=True):
+        check_text(key, "the query string")
+        check_text(value, "the query string")
 
 
 def install(app: Quart) -> None:

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from quart import Quart, Response, abort, request, websocket
 from quart.wrappers.base import BaseRequestWebsocket
 
-from app.logging_setup import new_request_id, request_id
-from app.settings import Settings
-from app.state import state
+from app.config.logging_setup import new_request_id, request_id
+from app.config.settings import Settings
+from app.runtime.state import state
 
 HSTS = "max-age=31536000"
 

@@ -1,45 +1,31 @@
-"""Client requests on the socket: a table of handlers by method name."""
+"""Client requests on the socket: which handler serves which method.
 
-from collections.abc import Awaitable, Callable
+The socket endpoint builds its ``Dispatcher`` from tables its handler modules list
+explicitly (``HANDLERS``): what a socket answers can be read in one place, and no handler
+exists by the side effect of an import.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from app.ratelimit import RateLimited, check_socket_request
-from app.ws.peer import Peer
+from app.errors import Refused
+from app.realtime.peer import Peer
 
 Handler = Callable[[Peer, dict[str, Any]], Awaitable[Any]]
 
 
-class RequestError(Exception):
-    """A request refused with a reason the client can show."""
-
-
-class RequestRouter:
-    def __init__(self) -> None:
+class Dispatcher:
+    def __init__(self, *tables: Mapping[str, Handler]) -> None:
         self._handlers: dict[str, Handler] = {}
-
-    def method(self, name: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            if name in self._handlers:
-                raise ValueError(f"request method {name!r} registered twice")
-            self._handlers[name] = handler
-            return handler
-
-        return register
+        for table in tables:
+            for name, handler in table.items():
+                if name in self._handlers:
+                    raise ValueError(f"request method {name!r} listed twice")
+                self._handlers[name] = handler
 
     async def dispatch(self, peer: Peer, method: str, data: dict[str, Any]) -> Any:
-        """Serve one request. Every request counts against the socket's limit, a pending
-        socket's and unknown methods too: otherwise they are answered as fast as a client
-        can send them."""
-        try:
-            check_socket_request(peer)
-        except RateLimited:
-            raise RequestError("rate limited") from None
-        if peer.pending:
-            raise RequestError("waiting for the doctor's validation")
+        """Serve one request; ``Refused`` for a method nobody serves."""
         handler = self._handlers.get(method)
         if handler is None:
-            raise RequestError(f"unknown method {method!r}")
+            raise Refused(404, f"unknown method {method!r}")
         return await handler(peer, data)
-
-
-requests = RequestRouter()

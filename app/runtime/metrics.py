@@ -1,31 +1,25 @@
 """Prometheus metrics: HTTP latency by route, sockets, consultations, the SFU and its workers.
 
-HTTP requests are labelled with their route pattern (``/session/<onetoone_token>/...``),
-never their path, which carries tokens. The SFU figures (worker CPU and memory, routers,
-transports, producers, consumers) are read when Prometheus scrapes, not kept up to date.
+The registry is the running service's (``AppState.metrics``); ``app.http.metrics`` times the
+requests and counts the sockets into it. The SFU figures (worker CPU and memory, routers,
+transports, producers, consumers) and the consultations are read when Prometheus scrapes,
+not kept up to date.
 """
 
-import asyncio
-import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from quart import Quart, Response, g, request
 from sqlalchemy import func
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import OneToOne
-from app.state import AppState
-from sfu_control.worker import Worker
-
-log = logging.getLogger(__name__)
-
-RESOURCE_USAGE_TIMEOUT = 2.0
+from app.media.rooms import MediaRooms
+from app.persistence.models import OneToOne
+from app.realtime.broker import Broker
 
 
 @dataclass
@@ -61,26 +55,11 @@ class _ScrapeCollector(Collector):
         yield rss
 
 
-class _SocketCounter:
-    """ASGI middleware: counts the open WebSocket connections."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.open = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "websocket":
-            await self.app(scope, receive, send)
-            return
-        self.open += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.open -= 1
-
-
 class Metrics:
-    def __init__(self, app: Quart) -> None:
+    """The service's registry: the latency histogram, the open sockets, and the figures read
+    at each scrape."""
+
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.latency = Histogram(
             "hocovisio_http_request_duration_seconds",
@@ -88,82 +67,46 @@ class Metrics:
             ["route", "method", "status"],
             registry=self.registry,
         )
+        self.open_sockets = 0
         self._scrape = _ScrapeCollector()
         self.registry.register(self._scrape)
-        self._sockets = _SocketCounter(app.asgi_app)
-        app.asgi_app = self._sockets  # type: ignore[method-assign]
 
-    async def render(self, hocovisio: AppState) -> bytes:
-        self._scrape.snapshot = await _snapshot(hocovisio, self._sockets.open)
+    async def render(
+        self, db: async_sessionmaker[AsyncSession], broker: Broker, media: MediaRooms
+    ) -> bytes:
+        self._scrape.snapshot = await self._snapshot(db, broker, media)
         return generate_latest(self.registry)
 
-
-async def _usage(index: int, worker: Worker) -> tuple[int, dict[str, int]] | None:
-    try:
-        usage = await asyncio.wait_for(worker.get_resource_usage(), RESOURCE_USAGE_TIMEOUT)
-    except Exception as error:
-        log.warning("no resource usage from worker %d: %s", index, error)
-        return None
-    return index, usage
-
-
-async def _snapshot(hocovisio: AppState, open_sockets: int) -> Snapshot:
-    pool = hocovisio.media.pool
-    stats = pool.stats()
-    workers = pool.workers
-    routers = [router for worker in workers for router in worker.routers.values()]
-    transports = [t for router in routers for t in router.transports.values()]
-    async with hocovisio.db() as db:
-        active = (
-            await db.exec(select(func.count()).where(OneToOne.status == "active"))  # type: ignore[call-overload]
-        ).one()
-    usages = await asyncio.gather(
-        *(_usage(worker.app_data.get("index", n), worker) for n, worker in enumerate(workers))
-    )
-    snapshot = Snapshot(workers=[usage for usage in usages if usage is not None])
-    snapshot.gauges = {
-        "hocovisio_open_sockets": ("open participant WebSockets", open_sockets),
-        "hocovisio_consultations_active": ("consultations not ended (database)", active),
-        "hocovisio_consultations_connected": (
-            "consultations with an open socket here",
-            len(hocovisio.broker.consultations()),
-        ),
-        "hocovisio_sfu_workers": ("configured worker processes", stats.size),
-        "hocovisio_sfu_workers_alive": ("running worker processes", stats.live_workers),
-        "hocovisio_sfu_routers": ("routers (one per consultation with media)", len(routers)),
-        "hocovisio_sfu_transports": ("WebRTC transports", len(transports)),
-        "hocovisio_sfu_producers": (
-            "producers (tracks sent by participants)",
-            sum(len(t.producers) for t in transports),
-        ),
-        "hocovisio_sfu_consumers": (
-            "consumers (tracks sent to participants)",
-            sum(len(t.consumers) for t in transports),
-        ),
-    }
-    snapshot.counters = {
-        "hocovisio_sfu_worker_restarts": ("workers respawned after dying", stats.respawns),
-    }
-    return snapshot
-
-
-def install(app: Quart) -> Metrics:
-    """Time every HTTP request; return the metrics, for the ``/metrics`` view."""
-    metrics = Metrics(app)
-
-    @app.before_request
-    async def start_timer() -> None:
-        g.started = time.perf_counter()
-
-    @app.after_request
-    async def observe(response: Response) -> Response:
-        started = g.get("started")
-        if started is not None:
-            route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-            metrics.latency.labels(route, request.method, str(response.status_code)).observe(
-                time.perf_counter() - started
-            )
-        return response
-
-    app.extensions["hocovisio_metrics"] = metrics
-    return metrics
+    async def _snapshot(
+        self, db: async_sessionmaker[AsyncSession], broker: Broker, media: MediaRooms
+    ) -> Snapshot:
+        stats = media.stats()
+        async with db() as session:
+            active = (
+                await session.exec(select(func.count()).where(OneToOne.status == "active"))  # type: ignore[call-overload]
+            ).one()
+        snapshot = Snapshot(workers=await media.worker_usage())
+        snapshot.gauges = {
+            "hocovisio_open_sockets": ("open participant WebSockets", self.open_sockets),
+            "hocovisio_consultations_active": ("consultations not ended (database)", active),
+            "hocovisio_consultations_connected": (
+                "consultations with an open socket here",
+                len(broker.consultations()),
+            ),
+            "hocovisio_sfu_workers": ("configured worker processes", stats.workers),
+            "hocovisio_sfu_workers_alive": ("running worker processes", stats.workers_alive),
+            "hocovisio_sfu_routers": ("routers (one per consultation with media)", stats.routers),
+            "hocovisio_sfu_transports": ("WebRTC transports", stats.transports),
+            "hocovisio_sfu_producers": (
+                "producers (tracks sent by participants)",
+                stats.producers,
+            ),
+            "hocovisio_sfu_consumers": (
+                "consumers (tracks sent to participants)",
+                stats.consumers,
+            ),
+        }
+        snapshot.counters = {
+            "hocovisio_sfu_worker_restarts": ("workers respawned after dying", stats.respawns),
+        }
+        return snapshot

@@ -9,9 +9,9 @@ import asyncio
 import contextlib
 import logging
 
+from app.runtime.state import AppState
 from app.services import monitor
 from app.services.onetoones import Live
-from app.state import AppState
 
 log = logging.getLogger(__name__)
 

@@ -1,18 +1,18 @@
 """Graceful shutdown on SIGTERM or SIGINT: tell the participants before going away.
 
 Hypercorn stops accepting connections when this trigger returns, gives the open ones
-``shutdown_timeout`` seconds to finish, then runs the ``after_serving`` hooks (workers
-closed, database engine disposed). Every socket first gets ``serverShutdown``
-``{reconnect: true}`` and is closed, so clients reconnect to the next instance: the
-consultations themselves live in the database and survive the restart.
+``shutdown_timeout`` seconds to finish, then ends the lifespan (``app.runtime.lifespan``:
+monitor stopped, workers closed, database engine disposed). Every socket first gets
+``serverShutdown`` ``{reconnect: true}`` and is closed, so clients reconnect to the next
+instance: the consultations themselves live in the database and survive the restart.
 """
 
 import asyncio
 import logging
 import signal
 
-from app.broker import Event
-from app.state import AppState
+from app.runtime.state import AppState
+from app.services import announcements
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,5 @@ async def on_signal(hocovisio: AppState) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, received.set)
     await received.wait()
-    consultations = hocovisio.broker.consultations()
-    log.info("shutting down; telling the sockets of %d consultations", len(consultations))
-    for onetoone_id in consultations:
-        hocovisio.broker.end(onetoone_id, Event("serverShutdown", {"reconnect": True}))
+    told = announcements.server_stopping(hocovisio.broker)
+    log.info("shutting down; told the sockets of %d consultations", told)

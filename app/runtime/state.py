@@ -1,4 +1,8 @@
-"""What the running service holds: settings, database, broker, storage, SFU."""
+"""What the running service holds, in one typed object: ``app.extensions["hocovisio"]``.
+
+Built once by ``app.server.create_app``; views and socket handlers reach it with ``state()``,
+the lifespan (``app.runtime.lifespan``) starts and stops what in it needs starting.
+"""
 
 from dataclasses import dataclass
 
@@ -6,10 +10,15 @@ from quart import current_app
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.broker import Broker
+from app.config.settings import Settings
 from app.media.rooms import MediaRooms
-from app.settings import Settings
-from app.storage import Storage
+from app.persistence.storage import Storage
+from app.realtime.broker import Broker
+from app.runtime.metrics import Metrics
+from app.services.device_registry import DeviceRegistry
+from app.services.rate_limits import RateLimits
+
+EXTENSION = "hocovisio"
 
 
 @dataclass
@@ -20,7 +29,10 @@ class AppState:
     broker: Broker
     storage: Storage
     media: MediaRooms
+    rate_limits: RateLimits
+    devices: DeviceRegistry
+    metrics: Metrics
 
 
 def state() -> AppState:
-    return current_app.extensions["hocovisio"]
+    return current_app.extensions[EXTENSION]

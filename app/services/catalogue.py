@@ -11,20 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Device
+from app.errors import Refused
+from app.persistence.models import Device
 
 MEDIA_KINDS = ("video", "audio", "data")
 _USB_ID = re.compile(r"^(0x)?[0-9a-fA-F]{4}$")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
-
-class CatalogueError(Exception):
-    """A catalogue change refused; ``status`` is the HTTP status that goes with it."""
-
-    def __init__(self, status: int, msg: str) -> None:
-        super().__init__(msg)
-        self.status = status
-        self.msg = msg
 
 
 @dataclass(frozen=True)
@@ -40,7 +32,7 @@ class NewDevice:
 def usb_id(value: object, field: str) -> str:
     """``value`` as a lowercase 4-hex USB id (``0C45`` and ``0x0c45`` are accepted)."""
     if not isinstance(value, str) or not _USB_ID.match(value.strip()):
-        raise CatalogueError(400, f"{field} must be 4 hexadecimal digits, like 0c45")
+        raise Refused(400, f"{field} must be 4 hexadecimal digits, like 0c45")
     return value.strip().lower().removeprefix("0x")
 
 
@@ -54,15 +46,15 @@ def validated(
 ) -> NewDevice:
     """A catalogue row from untrusted input, or the first reason it is not one."""
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
-        raise CatalogueError(400, "name must be a non-empty text of at most 200 characters")
+        raise Refused(400, "name must be a non-empty text of at most 200 characters")
     if not isinstance(kind, str) or not _KIND.match(kind):
-        raise CatalogueError(
+        raise Refused(
             400, "kind must be lowercase letters, digits or _ (like otoscope), at most 64"
         )
     if media_kind not in MEDIA_KINDS:
-        raise CatalogueError(400, f"media_kind must be one of {', '.join(MEDIA_KINDS)}")
+        raise Refused(400, f"media_kind must be one of {', '.join(MEDIA_KINDS)}")
     if not isinstance(enabled, bool):
-        raise CatalogueError(400, "enabled must be true or false")
+        raise Refused(400, "enabled must be true or false")
     return NewDevice(
         name=name.strip(),
         kind=kind,
@@ -75,6 +67,11 @@ def validated(
 
 async def all_devices(db: AsyncSession) -> list[Device]:
     return list((await db.exec(select(Device).order_by(Device.id))).all())
+
+
+async def enabled_devices(db: AsyncSession) -> list[Device]:
+    """What a client may plug in (``GET /settings``)."""
+    return list((await db.exec(select(Device).where(Device.enabled).order_by(Device.id))).all())
 
 
 async def find(db: AsyncSession, vendor_id: str, product_id: str) -> Device | None:
@@ -102,10 +99,10 @@ async def add(db: AsyncSession, new: NewDevice) -> Device:
     return device
 
 
-def _duplicate(existing: Device | None) -> CatalogueError:
+def _duplicate(existing: Device | None) -> Refused:
     if existing is None:
-        return CatalogueError(409, "this vendor_id/product_id is already in the catalogue")
-    return CatalogueError(
+        return Refused(409, "this vendor_id/product_id is already in the catalogue")
+    return Refused(
         409,
         f"{existing.vendor_id}:{existing.product_id} is already in the catalogue "
         f"as #{existing.id} {existing.name!r}",
@@ -115,7 +112,7 @@ def _duplicate(existing: Device | None) -> CatalogueError:
 async def get(db: AsyncSession, device_id: int) -> Device:
     device = await db.get(Device, device_id)
     if device is None:
-        raise CatalogueError(404, f"no device #{device_id} in the catalogue")
+        raise Refused(404, f"no device #{device_id} in the catalogue")
     return device
 
 

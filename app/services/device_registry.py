@@ -9,9 +9,7 @@ one), and ignored as soon as the session has no open socket any more.
 from dataclasses import dataclass, field
 from typing import Any
 
-from quart import current_app
-
-from app.ws.peer import Peer
+from app.realtime.peer import Peer
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,3 @@ class DeviceRegistry:
         if not entries:
             self._by_onetoone.pop(onetoone_id, None)
         return list(entries.values())
-
-
-def registry() -> DeviceRegistry:
-    return current_app.extensions.setdefault("hocovisio.devices", DeviceRegistry())

@@ -1,28 +1,27 @@
 """Token buckets against abuse: link openings, validations, uploads, chat and socket requests.
 
 Each limited action is counted per credential (or link) and per client address, in this
-process; a caller over a limit gets 429 with ``Retry-After`` (HTTP) or a ``rate limited``
-error response (socket). Buckets refill continuously at ``rate`` per minute and hold at
-most ``rate * rate_limit_burst`` tokens.
+process; a caller over a limit gets ``RateLimited``: 429 with ``Retry-After`` (HTTP) or a
+``rate limited`` error response (socket). The buckets know nothing of HTTP or sockets:
+``app.http.ratelimit`` and ``app.ws`` count their own actions. Buckets refill continuously
+at ``rate`` per minute and hold at most ``rate * rate_limit_burst`` tokens.
 """
 
-import math
 import time
 from dataclasses import dataclass, field
 
-from quart import Quart, Response, current_app, jsonify, request, websocket
-
-from app.auth import credential_from
-from app.security import client_address
-from app.settings import Settings
-from app.ws.peer import Peer
+from app.config.settings import Settings
+from app.errors import Refused
 
 MAX_BUCKETS = 100_000
 
 
-class RateLimited(Exception):
+class RateLimited(Refused):
+    """Over a limit (429). HTTP answers it with ``Retry-After``; the socket with ``rate
+    limited``."""
+
     def __init__(self, retry_after: float) -> None:
-        super().__init__("rate limited")
+        super().__init__(429, "rate limited")
         self.retry_after = retry_after
 
 
@@ -89,46 +88,6 @@ class RateLimits:
         if wait > 0:
             raise RateLimited(wait)
 
-
-_HTTP_ACTIONS = {
-    "session.open_session": "session_open",
-    "session.validate_session": "validate",
-    "documents.upload_file": "upload",
-}
-
-
-def _limits() -> RateLimits:
-    return current_app.extensions["hocovisio_rate_limits"]
-
-
-def check_socket_request(peer: Peer) -> None:
-    """Raise RateLimited when the socket's session or address asks too often."""
-    _limits().check("socket", f"session:{peer.session_id}", client_address(websocket))
-
-
-def check_chat(session_id: int) -> None:
-    """Raise RateLimited when a session posts chat messages too often, over HTTP and the
-    socket together."""
-    _limits().check("message", f"session:{session_id}")
-
-
-def install(app: Quart, settings: Settings) -> None:
-    app.extensions["hocovisio_rate_limits"] = RateLimits(settings)
-
-    @app.before_request
-    async def limit_request() -> None:
-        action = _HTTP_ACTIONS.get(request.endpoint or "")
-        if action is None:
-            return
-        if action == "session_open":
-            key = "link:" + "/".join(str(v) for v in (request.view_args or {}).values())
-        else:
-            key = "credential:" + (credential_from(request.headers, request.cookies) or "-")
-        _limits().check(action, key, client_address(request))
-
-    @app.errorhandler(RateLimited)
-    async def rate_limited(error: RateLimited) -> Response:
-        response = jsonify({"msg": "rate limited, try again later"})
-        response.status_code = 429
-        response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
-        return response
+    def check_chat(self, session_id: int) -> None:
+        """A chat message, over HTTP and the socket together."""
+        self.check("message", f"session:{session_id}")

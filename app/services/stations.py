@@ -1,82 +1,79 @@
-"""Socket requests of a consultation station: ``deviceConnected`` and ``deviceDisconnected``.
+"""What a consultation station reports: devices plugged in and unplugged, and its leaving.
 
-The station sends ``{vendor_id, product_id, node}``; the device is resolved against the
-catalogue (unknown and disabled models are refused) and the other participants are notified
-with the catalogue's fields, the node and the station's ``peerId``.
+The device is resolved against the catalogue (unknown and disabled models are refused), kept
+in the registry under the station's socket, counted in the stats, and announced to the other
+participants (``deviceConnected``/``deviceDisconnected``) with the catalogue's fields, the
+node and the station's ``peerId``.
 """
 
-from typing import Any
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.broker import Audience, Event
-from app.devices import catalogue
-from app.devices.catalogue import CatalogueError
-from app.devices.registry import Connected, registry
-from app.models import Device
-from app.services import stats
-from app.state import state
-from app.ws.peer import Peer
-from app.ws.requests import RequestError, requests
+from app.errors import Refused
+from app.persistence.models import Device
+from app.realtime.broker import Audience, Broker, Event
+from app.realtime.peer import Peer
+from app.services import catalogue, stats
+from app.services.device_registry import Connected, DeviceRegistry
 
 
-def _node(data: dict[str, Any]) -> str | None:
-    node = data.get("node")
-    if node is not None and (not isinstance(node, str) or not 0 < len(node) <= 200):
-        raise RequestError("node must be a text of at most 200 characters")
-    return node
+async def plugged(
+    db: AsyncSession,
+    broker: Broker,
+    registry: DeviceRegistry,
+    station: Peer,
+    usb_ids: tuple[str, str],
+    node: str | None,
+) -> Connected:
+    """The station ``station`` reports a device plugged in; return its entry."""
+    device = await _resolve(db, usb_ids, enabled_only=True)
+    entry = Connected(device.public(), node, station.session_id, owner=station)
+    if registry.connect(station.onetoone_id, entry):
+        await _announce(db, broker, station, "deviceConnected", entry)
+    return entry
 
 
-async def _resolve(data: dict[str, Any], enabled_only: bool) -> Device:
-    try:
-        vendor_id = catalogue.usb_id(data.get("vendor_id"), "vendor_id")
-        product_id = catalogue.usb_id(data.get("product_id"), "product_id")
-    except CatalogueError as error:
-        raise RequestError(error.msg) from None
-    async with state().db() as db:
-        device = await catalogue.find(db, vendor_id, product_id)
-    if device is None:
-        raise RequestError(f"device {vendor_id}:{product_id} is not in the catalogue")
-    if enabled_only and not device.enabled:
-        raise RequestError(f"device {vendor_id}:{product_id} is disabled")
+async def unplugged(
+    db: AsyncSession,
+    broker: Broker,
+    registry: DeviceRegistry,
+    station: Peer,
+    usb_ids: tuple[str, str],
+    node: str | None,
+) -> Device:
+    """The station reports a device unplugged; return the catalogue's device."""
+    device = await _resolve(db, usb_ids, enabled_only=False)
+    assert device.id is not None
+    entry = registry.disconnect(station.onetoone_id, station.session_id, device.id, node)
+    if entry is not None:
+        await _announce(db, broker, station, "deviceDisconnected", entry)
     return device
 
 
-async def _announce(peer: Peer, method: str, event: str, entry: Connected) -> None:
-    async with state().db() as db:
-        stats.record(
-            db,
-            event,
-            peer.onetoone_id,
-            peer.session_id,
-            {"kind": entry.device["kind"], "media_kind": entry.device["media_kind"]},
-        )
-        await db.commit()
-    state().broker.publish(
-        peer.onetoone_id, Event(method, entry.public()), Audience.everyone_but(peer.session_id)
-    )
-
-
-@requests.method("deviceConnected")
-async def device_connected(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
-    node = _node(data)
-    device = await _resolve(data, enabled_only=True)
-    entry = Connected(device.public(), node, peer.session_id, owner=peer)
-    if registry().connect(peer.onetoone_id, entry):
-        await _announce(peer, "deviceConnected", "device_connected", entry)
-    return {"device": entry.device}
-
-
-@requests.method("deviceDisconnected")
-async def device_disconnected(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
-    node = _node(data)
-    device = await _resolve(data, enabled_only=False)
-    assert device.id is not None
-    entry = registry().disconnect(peer.onetoone_id, peer.session_id, device.id, node)
-    if entry is not None:
-        await _announce(peer, "deviceDisconnected", "device_disconnected", entry)
-    return {"device": device.public()}
-
-
-async def station_left(peer: Peer) -> None:
+async def left(db: AsyncSession, broker: Broker, registry: DeviceRegistry, station: Peer) -> None:
     """A station's socket closed: what it had plugged in is gone for the others too."""
-    for entry in registry().drop_socket(peer.onetoone_id, peer):
-        await _announce(peer, "deviceDisconnected", "device_disconnected", entry)
+    for entry in registry.drop_socket(station.onetoone_id, station):
+        await _announce(db, broker, station, "deviceDisconnected", entry)
+
+
+async def _resolve(db: AsyncSession, usb_ids: tuple[str, str], enabled_only: bool) -> Device:
+    vendor_id, product_id = usb_ids
+    device = await catalogue.find(db, vendor_id, product_id)
+    if device is None:
+        raise Refused(404, f"device {vendor_id}:{product_id} is not in the catalogue")
+    if enabled_only and not device.enabled:
+        raise Refused(409, f"device {vendor_id}:{product_id} is disabled")
+    return device
+
+
+async def _announce(
+    db: AsyncSession, broker: Broker, station: Peer, method: str, entry: Connected
+) -> None:
+    event = "device_connected" if method == "deviceConnected" else "device_disconnected"
+    detail = {"kind": entry.device["kind"], "media_kind": entry.device["media_kind"]}
+    stats.record(db, event, station.onetoone_id, station.session_id, detail)
+    await db.commit()
+    broker.publish(
+        station.onetoone_id,
+        Event(method, entry.public()),
+        Audience.everyone_but(station.session_id),
+    )

@@ -4,39 +4,27 @@ from typing import Any
 
 from quart import Blueprint, request
 
-from app.auth import is_operator, participant_required
-from app.devices import catalogue
-from app.devices.catalogue import CatalogueError
-from app.devices.registry import registry
-from app.errors import ApiError
-from app.schemas_responses import ConnectedDevices, DeviceAnswer, Devices, documented
+from app.errors import Refused
+from app.http.auth import operator_required, participant_required
+from app.http.schemas_responses import ConnectedDevices, DeviceAnswer, Devices, documented
+from app.runtime.state import state
+from app.services import catalogue
 from app.services.sessions import Caller
-from app.state import state
 
 bp = Blueprint("devices", __name__)
-
-
-def _operator_required() -> None:
-    if not is_operator(request.headers):
-        raise ApiError(401, "operator key required")
 
 
 async def _body() -> dict[str, Any]:
     body = await request.get_json(force=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "the body must be a JSON object")
+        raise Refused(400, "the body must be a JSON object")
     return body
-
-
-@bp.errorhandler(CatalogueError)
-async def catalogue_error(error: CatalogueError) -> tuple[dict[str, str], int]:
-    return {"msg": error.msg}, error.status
 
 
 @bp.get("/devices")
 @documented(Devices, 400, 401, 503)
+@operator_required
 async def list_devices() -> dict[str, Any]:
-    _operator_required()
     async with state().db() as db:
         devices = await catalogue.all_devices(db)
     return {"devices": [device.public() for device in devices]}
@@ -44,8 +32,8 @@ async def list_devices() -> dict[str, Any]:
 
 @bp.post("/devices")
 @documented(DeviceAnswer, 400, 401, 409, 413, 503, status=201)
+@operator_required
 async def add_device() -> tuple[dict[str, Any], int]:
-    _operator_required()
     body = await _body()
     new = catalogue.validated(
         body.get("name"),
@@ -62,11 +50,11 @@ async def add_device() -> tuple[dict[str, Any], int]:
 
 @bp.patch("/devices/<id:device_id>")
 @documented(DeviceAnswer, 400, 401, 404, 413, 503)
+@operator_required
 async def enable_device(device_id: int) -> dict[str, Any]:
-    _operator_required()
     enabled = (await _body()).get("enabled")
     if not isinstance(enabled, bool):
-        raise ApiError(400, "enabled must be true or false")
+        raise Refused(400, "enabled must be true or false")
     async with state().db() as db:
         device = await catalogue.set_enabled(db, device_id, enabled)
     return {"device": device.public()}
@@ -74,8 +62,8 @@ async def enable_device(device_id: int) -> dict[str, Any]:
 
 @bp.delete("/devices/<id:device_id>")
 @documented(DeviceAnswer, 400, 401, 404, 503)
+@operator_required
 async def remove_device(device_id: int) -> dict[str, Any]:
-    _operator_required()
     async with state().db() as db:
         device = await catalogue.remove(db, device_id)
     return {"device": device.public()}
@@ -86,5 +74,5 @@ async def remove_device(device_id: int) -> dict[str, Any]:
 @participant_required()
 async def connected_devices(caller: Caller) -> dict[str, Any]:
     online = set(state().broker.online_sessions(caller.onetoone_id))
-    entries = registry().connected(caller.onetoone_id, online)
+    entries = state().devices.connected(caller.onetoone_id, online)
     return {"devices": [entry.public() for entry in entries]}

@@ -9,18 +9,17 @@ from quart import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_range_header
 
-from app.auth import participant_required
-from app.broker import Audience, Event
-from app.errors import ApiError
-from app.models import Document
-from app.multipart import MultipartError, file_part
-from app.schemas_responses import UploadedDocument, documented
-from app.services import documents, messages
+from app.errors import Refused
+from app.http.auth import participant_required
+from app.http.multipart import MultipartError, file_part
+from app.http.schemas_responses import UploadedDocument, documented
+from app.persistence.models import Document
+from app.runtime.state import state
+from app.services import documents
 from app.services.audit import Actor
-from app.services.documents import UploadRefused, UploadRules
+from app.services.documents import UploadRules
 from app.services.filetypes import TEXT, safe_name
 from app.services.sessions import Caller
-from app.state import state
 
 bp = Blueprint("documents", __name__)
 
@@ -41,7 +40,7 @@ def _rules() -> UploadRules:
 def _boundary() -> bytes:
     boundary = request.mimetype_params.get("boundary", "")
     if request.mimetype != "multipart/form-data" or not boundary:
-        raise ApiError(400, "a multipart/form-data body is expected")
+        raise Refused(400, "a multipart/form-data body is expected")
     return boundary.encode("latin-1", errors="replace")
 
 
@@ -58,7 +57,7 @@ async def upload_file(caller: Caller) -> dict[str, Any]:
     boundary = _boundary()
     limit = rules.max_bytes + MULTIPART_OVERHEAD
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, rules.too_large().msg)
+        raise Refused(413, rules.too_large().msg)
     request.max_content_length = limit
     try:
         async with state().db() as db:
@@ -71,38 +70,20 @@ async def upload_file(caller: Caller) -> dict[str, Any]:
         received = await documents.receive(_only_bytes(parts), state().storage, rules, used)
         # The whole body is in: finish even if the client goes away meanwhile.
         document = await asyncio.shield(_finish(caller, name, received, rules))
-    except UploadRefused as refused:
-        raise ApiError(refused.status, refused.msg) from None
     except MultipartError as error:
-        raise ApiError(400, str(error)) from None
+        raise Refused(400, str(error)) from None
     except RequestEntityTooLarge:
-        raise ApiError(413, rules.too_large().msg) from None
+        raise Refused(413, rules.too_large().msg) from None
     return {"document": document.public()}
 
 
 async def _finish(
     caller: Caller, name: str, received: documents.Received, rules: UploadRules
 ) -> Document:
-    """Record the document and its message, commit the file, then announce it (in the
-    consultation's turn, so that chat and documents arrive in the order of their ids)."""
-    broker = state().broker
-    async with broker.in_order(caller.onetoone_id):
-        try:
-            async with state().db() as db:
-                document, message = await documents.record(
-                    db, caller.onetoone_id, _actor(caller), name, received, rules
-                )
-                await received.pending.commit()
-                await db.commit()
-        except BaseException:
-            received.pending.discard()
-            raise
-        broker.publish(
-            caller.onetoone_id,
-            Event("newMessage", {"message": messages.public(message, document)}),
-            Audience.everyone_but(caller.session_id),
+    async with state().db() as db:
+        return await documents.add(
+            db, state().broker, caller.onetoone_id, _actor(caller), name, received, rules
         )
-    return document
 
 
 async def _stalls_after(body: AsyncIterable[bytes], seconds: float) -> AsyncIterator[bytes]:
@@ -115,7 +96,7 @@ async def _stalls_after(body: AsyncIterable[bytes], seconds: float) -> AsyncIter
         except StopAsyncIteration:
             return
         except TimeoutError:
-            raise ApiError(408, "the upload stalled") from None
+            raise Refused(408, "the upload stalled") from None
         yield chunk
 
 
@@ -132,11 +113,11 @@ async def download(document_id: int, caller: Caller) -> Response:
     async with state().db() as db:
         document = await documents.find(db, document_id, caller.onetoone_id)
     if document is None:
-        raise ApiError(404, "document not found")
+        raise Refused(404, "document not found")
     storage = state().storage
     size = storage.size(document.storage_key)
     if size is None:
-        raise ApiError(404, "document not found")
+        raise Refused(404, "document not found")
 
     headers = _download_headers(document)
     span = _requested_span(size, headers["ETag"])

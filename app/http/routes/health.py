@@ -10,16 +10,16 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from prometheus_client import CONTENT_TYPE_LATEST
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 from quart_schema import document_response
 from sqlalchemy import text
 
-from app.auth import bearer_token
-from app.db import alembic_config
-from app.errors import ApiError
-from app.schemas_responses import Health, Readiness, documented
+from app.errors import Refused
+from app.http.auth import bearer_token
+from app.http.schemas_responses import Health, Readiness, documented
+from app.persistence.db import alembic_config
+from app.runtime.state import state
 from app.services.tokens import same_secret
-from app.state import state
 
 bp = Blueprint("health", __name__)
 
@@ -56,11 +56,11 @@ async def readyz() -> tuple[dict[str, Any], int]:
     except Exception as error:
         reason = "timed out" if isinstance(error, TimeoutError) else type(error).__name__
         checks = {"database": f"unreachable: {reason}", "migrations": "unknown"}
-    stats = state().media.pool.stats()
+    stats = state().media.stats()
     checks["workers"] = (
         "ok"
-        if stats.live_workers == stats.size
-        else f"{stats.live_workers} of {stats.size} running"
+        if stats.workers_alive == stats.workers
+        else f"{stats.workers_alive} of {stats.workers} running"
     )
     failed = sorted(name for name, result in checks.items() if result != "ok")
     status = "ok" if not failed else "unavailable"
@@ -74,6 +74,7 @@ async def metrics() -> Response:
     if token is not None:
         given = bearer_token(request.headers)
         if given is None or not same_secret(given, token.get_secret_value()):
-            raise ApiError(401, "metrics token required")
-    body = await current_app.extensions["hocovisio_metrics"].render(state())
+            raise Refused(401, "metrics token required")
+    hocovisio = state()
+    body = await hocovisio.metrics.render(hocovisio.db, hocovisio.broker, hocovisio.media)
     return Response(body, content_type=CONTENT_TYPE_LATEST)

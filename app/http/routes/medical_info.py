@@ -5,16 +5,13 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import RequestSchemaValidationError, validate_request
 
-from app.auth import participant_required
-from app.broker import Audience, Event
-from app.errors import ApiError
-from app.schemas import InfosRequest
-from app.schemas_responses import Form, documented
+from app.http.auth import participant_required
+from app.http.schemas import InfosRequest
+from app.http.schemas_responses import Form, documented
+from app.runtime.state import state
 from app.services import medical_info
 from app.services.audit import Actor
-from app.services.medical_info import FormTooLarge
 from app.services.sessions import Caller
-from app.state import state
 
 bp = Blueprint("medical_info", __name__)
 
@@ -43,24 +40,13 @@ async def read_infos(caller: Caller) -> dict[str, Any]:
 @validate_request(InfosRequest)
 @participant_required()
 async def update_infos(data: InfosRequest, caller: Caller) -> dict[str, Any]:
-    try:
-        async with state().db() as db:
-            form_id = await medical_info.merge(
-                db, caller.onetoone_id, data.data, _actor(caller), state().settings.form_max_bytes
-            )
-    except FormTooLarge as refused:
-        raise ApiError(413, refused.msg) from None
-    state().broker.publish(
-        caller.onetoone_id,
-        Event(
-            "infoUpdate",
-            {
-                "id": form_id,
-                "data": data.data,
-                "session_id": caller.session_id,
-                "role": caller.session.role,
-            },
-        ),
-        Audience.everyone_but(caller.session_id),
-    )
+    async with state().db() as db:
+        form_id = await medical_info.merge(
+            db,
+            state().broker,
+            caller.onetoone_id,
+            data.data,
+            _actor(caller),
+            state().settings.form_max_bytes,
+        )
     return {"id": form_id, "data": data.data}

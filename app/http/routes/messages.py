@@ -5,15 +5,12 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import validate_querystring, validate_request
 
-from app.auth import participant_required
-from app.errors import ApiError
-from app.ratelimit import check_chat
-from app.schemas import MessageRequest, MessagesQuery
-from app.schemas_responses import MessagePage, PostedMessage, documented
+from app.http.auth import participant_required
+from app.http.schemas import MessageRequest, MessagesQuery
+from app.http.schemas_responses import MessagePage, PostedMessage, documented
+from app.runtime.state import state
 from app.services import messages
-from app.services.messages import MessageRefused
 from app.services.sessions import Caller
-from app.state import state
 
 bp = Blueprint("messages", __name__)
 
@@ -23,19 +20,16 @@ bp = Blueprint("messages", __name__)
 @validate_request(MessageRequest)
 @participant_required()
 async def send_message(data: MessageRequest, caller: Caller) -> dict[str, Any]:
-    check_chat(caller.session_id)
-    try:
-        async with state().db() as db:
-            message = await messages.post_text(
-                db,
-                state().broker,
-                caller.onetoone_id,
-                caller.session_id,
-                data.text,
-                state().settings.message_max_chars,
-            )
-    except MessageRefused as refused:
-        raise ApiError(refused.status, refused.msg) from None
+    state().rate_limits.check_chat(caller.session_id)
+    async with state().db() as db:
+        message = await messages.post_text(
+            db,
+            state().broker,
+            caller.onetoone_id,
+            caller.session_id,
+            data.text,
+            state().settings.message_max_chars,
+        )
     return {"message": message}
 
 

@@ -4,22 +4,21 @@ from typing import Any
 
 from quart import Blueprint, request
 
-from app.auth import is_operator, optional_caller
-from app.errors import ApiError
-from app.schemas_responses import CreatedOneToOne, Ended, documented
+from app.errors import Refused
+from app.http.auth import is_operator, operator_required, optional_caller
+from app.http.schemas_responses import CreatedOneToOne, Ended, documented
+from app.runtime.state import state
 from app.services import onetoones
 from app.services.audit import OPERATOR, Actor
 from app.services.onetoones import Live
-from app.state import state
 
 bp = Blueprint("onetoone", __name__)
 
 
 @bp.post("/onetoone")
 @documented(CreatedOneToOne, 400, 401, 503)
+@operator_required
 async def create_onetoone() -> dict[str, Any]:
-    if not is_operator(request.headers):
-        raise ApiError(401, "operator key required")
     async with state().db() as db:
         onetoone, sessions = await onetoones.create(db)
     return {
@@ -34,18 +33,12 @@ async def kill_onetoone(token: str) -> dict[str, Any]:
     operator = is_operator(request.headers)
     caller = None if operator else await optional_caller()
     if not operator and caller is None:
-        raise ApiError(401, "operator key or doctor's session required")
+        raise Refused(401, "operator key or doctor's session required")
+    if caller is None:
+        actor, own_onetoone_id = Actor(OPERATOR), None
+    else:
+        actor, own_onetoone_id = Actor(caller.session.role, caller.session_id), caller.onetoone_id
+    live = Live(state().broker, state().media)
     async with state().db() as db:
-        onetoone = await onetoones.find(db, token)
-        if caller is not None and (onetoone is None or caller.onetoone_id != onetoone.id):
-            raise ApiError(403, "not your consultation")
-        if caller is not None and caller.session.role != "medecin":
-            raise ApiError(403, "only the doctor can end the consultation")
-        if onetoone is None:
-            raise ApiError(404, "consultation not found")
-        if onetoone.status == "active":
-            assert onetoone.id is not None
-            actor = Actor(OPERATOR) if caller is None else Actor("medecin", caller.session_id)
-            live = Live(state().broker, state().media)
-            await onetoones.end(db, onetoone.id, "killed", actor, state().storage, live)
+        await onetoones.end_on_request(db, token, actor, own_onetoone_id, state().storage, live)
     return {}

@@ -5,14 +5,13 @@ from typing import Any
 from quart import Blueprint, Response, jsonify
 from quart_schema import validate_request
 
-from app.auth import COOKIE_NAME, optional_caller, participant_required
-from app.broker import Audience, Event
-from app.errors import ApiError
-from app.schemas import ValidateRequest
-from app.schemas_responses import OpenedSession, Validated, documented
+from app.errors import Refused
+from app.http.auth import COOKIE_NAME, optional_caller, participant_required
+from app.http.schemas import ValidateRequest
+from app.http.schemas_responses import OpenedSession, Validated, documented
+from app.runtime.state import state
 from app.services import sessions
-from app.services.sessions import Caller, Opening, ValidationRefused
-from app.state import state
+from app.services.sessions import Caller
 
 bp = Blueprint("session", __name__)
 
@@ -22,11 +21,10 @@ bp = Blueprint("session", __name__)
 async def open_session(onetoone_token: str, session_token: str) -> Response:
     caller = await optional_caller()
     async with state().db() as db:
-        result = await sessions.open_link(db, onetoone_token, session_token, caller)
+        result = await sessions.open_link(db, state().broker, onetoone_token, session_token, caller)
     if result is None:
-        raise ApiError(401, "session not valid")
-    public = result.session.public(result.onetoone.token)
-    body = dict(public)
+        raise Refused(401, "session not valid")
+    body = result.session.public(result.onetoone.token)
     if result.credential is not None:
         body["credential"] = result.credential
     response = jsonify({"session": body})
@@ -39,13 +37,6 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
             samesite="Lax",
             path="/",
         )
-    if result.opening is Opening.PENDING:
-        assert result.onetoone.id is not None
-        state().broker.publish(
-            result.onetoone.id,
-            Event("newSessionToValidate", {"session": public}),
-            Audience.role("medecin"),
-        )
     return response
 
 
@@ -55,14 +46,5 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
 @participant_required()
 async def validate_session(data: ValidateRequest, caller: Caller) -> dict[str, Any]:
     async with state().db() as db:
-        try:
-            session, changed = await sessions.validate(db, caller, data.sessionId)
-        except ValidationRefused as refused:
-            raise ApiError(refused.status, refused.msg) from None
-    if changed:
-        state().broker.publish(
-            caller.onetoone_id,
-            Event("newSessionIsValidate", {"session": session.public(caller.onetoone.token)}),
-            Audience.sessions(data.sessionId),
-        )
+        await sessions.validate(db, state().broker, caller, data.sessionId)
     return {"success": data.sessionId}

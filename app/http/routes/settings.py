@@ -3,11 +3,10 @@
 from typing import Any
 
 from quart import Blueprint
-from sqlmodel import select
 
-from app.models import Device
-from app.schemas_responses import Devices, documented
-from app.state import state
+from app.http.schemas_responses import Devices, documented
+from app.runtime.state import state
+from app.services import catalogue
 
 bp = Blueprint("settings", __name__)
 
@@ -16,5 +15,5 @@ bp = Blueprint("settings", __name__)
 @documented(Devices, 400, 503)
 async def get_settings() -> dict[str, Any]:
     async with state().db() as db:
-        devices = (await db.exec(select(Device).where(Device.enabled).order_by(Device.id))).all()
+        devices = await catalogue.enabled_devices(db)
     return {"devices": [device.public() for device in devices]}

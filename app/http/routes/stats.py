@@ -5,11 +5,11 @@ from typing import Any
 
 from quart import Blueprint, request
 
-from app.auth import is_operator
-from app.errors import ApiError
-from app.schemas_responses import StatsCounts, documented
+from app.errors import Refused
+from app.http.auth import operator_required
+from app.http.schemas_responses import StatsCounts, documented
+from app.runtime.state import state
 from app.services import stats
-from app.state import state
 
 bp = Blueprint("stats", __name__)
 
@@ -27,20 +27,19 @@ def _day(name: str) -> date | None:
     except ValueError:
         day = None
     if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise ApiError(400, f"{name} must be a date YYYY-MM-DD from 1970 on")
+        raise Refused(400, f"{name} must be a date YYYY-MM-DD from 1970 on")
     return day
 
 
 @bp.get("/stats")
 @documented(StatsCounts, 400, 401, 503)
+@operator_required
 async def get_stats() -> dict[str, Any]:
-    if not is_operator(request.headers):
-        raise ApiError(401, "operator key required")
     start, end = _day("from"), _day("to")
     default_start, default_end = stats.default_range(end)
     start, end = start or max(default_start, FIRST_DAY), end or default_end
     if start > end:
-        raise ApiError(400, "from must not be after to")
+        raise Refused(400, "from must not be after to")
     async with state().db() as db:
         counts = await stats.counts(db, start, end)
     return counts.public()

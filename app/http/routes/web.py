@@ -9,9 +9,9 @@ from pathlib import Path
 from quart import Blueprint, Response, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from app.errors import ApiError
+from app.errors import Refused
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 # The page loads only its own script and style; media comes from getUserMedia and WebRTC.
 PAGE_POLICY = (
@@ -40,8 +40,8 @@ async def asset(name: str) -> Response:
 
 async def _send(directory: Path, name: str) -> Response:
     if not (WEB_DIST / "index.html").is_file():
-        raise ApiError(404, "the web client is not built: run `make web`")
+        raise Refused(404, "the web client is not built: run `make web`")
     try:
         return await send_from_directory(directory, name)
     except NotFound:
-        raise ApiError(404, "not found") from None
+        raise Refused(404, "not found") from None
