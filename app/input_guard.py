@@ -4,14 +4,16 @@ Python's ``json`` accepts what PostgreSQL and clients do not: ``NaN``, ``Infinit
 ``1e999`` (an infinite float), ``"\\u0000"`` (PostgreSQL refuses NUL in text and JSONB),
 ``"\\ud800"`` (a lone surrogate, which no UTF-8 encoder takes), integers of any size, and
 nesting as deep as the body allows (the decoder recurses once per level). Every JSON body
-(``app.request_guard``) goes through ``loads``, and every socket frame through ``parse`` and
-``check`` (the hub gives this module to ``protoo.parse`` as its ``Guard``).
+(``app.http.request_guard``) goes through ``loads``, and every socket frame through ``parse``
+and ``check`` (the hub gives this module to ``protoo.parse`` as its ``Guard``).
 """
 
 import json
 import math
 import re
 from typing import Any
+
+from app.errors import Refused
 
 # Deeper than any request of ours (the medical form's values included) will ever need.
 MAX_DEPTH = 32
@@ -25,8 +27,13 @@ _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 _STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]', re.DOTALL)
 
 
-class InputRefused(ValueError):
-    """Input the service will not process; the message says why, for the client."""
+class InputRefused(Refused, ValueError):
+    """Input the service will not process (400); the message says why, for the client.
+
+    A ``ValueError`` too: that is what ``protoo.parse`` expects of its guard."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(400, msg)
 
 
 def check_text(text: str, where: str) -> None:

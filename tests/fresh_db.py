@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from app.db import migrate
+from app.persistence.db import migrate
 
 
 @contextmanager

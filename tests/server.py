@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from app.embedded_db import quiet_server_log
+from app.persistence.embedded_db import quiet_server_log
 
 
 def free_port() -> int:

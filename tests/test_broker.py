@@ -2,7 +2,7 @@
 
 import asyncio
 
-from app.broker import Audience, Broker, Event
+from app.realtime.broker import Audience, Broker, Event
 
 HELLO = Event("hello", {})
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.db import create_engine, session_factory
+from app.persistence.db import create_engine, session_factory
+from app.persistence.storage import LocalStorage
 from app.services import onetoones
-from app.storage import LocalStorage
 from tests.fresh_db import fresh_database
 
 

@@ -17,14 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.ws.peer import Peer, PeerRequestError
+from app.errors import Refused
+from app.realtime.peer import Peer, PeerRequestError
 from sfu_control import ActiveSpeakerObserver, Consumer, Producer, Router, WebRtcTransport
 
 log = logging.getLogger(__name__)
 
 
-class MediaError(Exception):
-    """A media request that cannot be served; the message goes to the client."""
+class MediaError(Refused):
+    """A media request that cannot be served (400); the message goes to the client."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(400, msg)
 
 
 Kind = Literal["transports", "producers", "consumers"]

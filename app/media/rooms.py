@@ -4,20 +4,39 @@ A consultation's router is created on the least-loaded worker when its first par
 asks for media, and closed when the consultation is killed or has had no participant for
 ``sfu_room_empty_timeout`` seconds. When a worker dies the pool respawns it; the rooms it
 carried are gone, so their participants are told (``mediaReset``) to join the media again.
+The pool stays inside: ``stats()`` and ``worker_usage()`` say what the probes and the metrics
+need to know of it.
 """
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from app.broker import Broker, Event
+from app.config.settings import Settings
 from app.media.codecs import media_codecs
 from app.media.room import MediaLimits, Room
-from app.settings import Settings
-from app.ws.peer import Peer
+from app.realtime.broker import Broker
+from app.realtime.peer import Peer
+from app.services import announcements
 from sfu_control import WebRtcServer, WebRtcTransport, Worker, WorkerPool, WorkerSettings
 
 log = logging.getLogger(__name__)
+
+RESOURCE_USAGE_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class MediaStats:
+    """The SFU as this instance runs it, counted now."""
+
+    workers: int  # configured
+    workers_alive: int
+    respawns: int  # workers respawned after dying
+    routers: int  # one per consultation with media
+    transports: int
+    producers: int
+    consumers: int
 
 
 class MediaRooms:
@@ -33,22 +52,22 @@ class MediaRooms:
             producers=settings.sfu_max_producers,
             consumers=settings.sfu_max_consumers,
         )
-        self.pool = WorkerPool(
+        self._pool = WorkerPool(
             size=settings.sfu_workers or None,
             settings=WorkerSettings(
                 log_level=settings.sfu_log_level, log_tags=list(settings.sfu_log_tags)
             ),
             on_worker_ready=self._worker_ready,
         )
-        self.pool.on("died", self._worker_died)
+        self._pool.on("died", self._worker_died)
 
     async def start(self) -> None:
-        await self.pool.start()
+        await self._pool.start()
 
     async def close(self) -> None:
         for onetoone_id in list(self._rooms):
             self.close_room(onetoone_id)
-        await self.pool.close()
+        await self._pool.close()
 
     async def _worker_ready(self, index: int, worker: Worker) -> None:
         """Give each worker its WebRtcServer: one port per worker keeps the RTC range small."""
@@ -65,7 +84,7 @@ class MediaRooms:
         for onetoone_id, room in list(self._rooms.items()):
             if room.router.worker is worker:
                 self._forget(onetoone_id)
-                self._broker.publish(onetoone_id, Event("mediaReset", {"reason": "worker died"}))
+                announcements.media_reset(self._broker, onetoone_id, "worker died")
 
     async def room(self, onetoone_id: int) -> Room:
         room = self._rooms.get(onetoone_id)
@@ -74,7 +93,7 @@ class MediaRooms:
         async with self._creating.setdefault(onetoone_id, asyncio.Lock()):
             room = self._rooms.get(onetoone_id)
             if room is None or room.closed:
-                router = await self.pool.pick().create_router(
+                router = await self._pool.pick().create_router(
                     media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
                 )
                 observer = await router.create_active_speaker_observer()
@@ -128,6 +147,34 @@ class MediaRooms:
         if timer is not None:
             timer.cancel()
 
-    @property
-    def live_rooms(self) -> int:
-        return len(self._rooms)
+    def stats(self) -> MediaStats:
+        pool = self._pool.stats()
+        routers = [router for worker in self._pool.workers for router in worker.routers.values()]
+        transports = [t for router in routers for t in router.transports.values()]
+        return MediaStats(
+            workers=pool.size,
+            workers_alive=pool.live_workers,
+            respawns=pool.respawns,
+            routers=len(routers),
+            transports=len(transports),
+            producers=sum(len(t.producers) for t in transports),
+            consumers=sum(len(t.consumers) for t in transports),
+        )
+
+    async def worker_usage(self) -> list[tuple[int, dict[str, int]]]:
+        """Each running worker's index and resource usage (``getrusage``); a worker that does
+        not answer in time is left out."""
+        workers = self._pool.workers
+        usages = await asyncio.gather(
+            *(_usage(worker.app_data.get("index", n), worker) for n, worker in enumerate(workers))
+        )
+        return [usage for usage in usages if usage is not None]
+
+
+async def _usage(index: int, worker: Worker) -> tuple[int, dict[str, int]] | None:
+    try:
+        usage = await asyncio.wait_for(worker.get_resource_usage(), RESOURCE_USAGE_TIMEOUT)
+    except Exception as error:
+        log.warning("no resource usage from worker %d: %s", index, error)
+        return None
+    return index, usage

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Audit
+from app.persistence.models import Audit
 
 ACTIONS = frozenset(
     {

@@ -1,4 +1,5 @@
-"""Documents: receiving an upload into storage under the rules, recording it, finding it."""
+"""Documents: receiving an upload into storage under the rules, recording and announcing it
+(``newMessage``, in the same order as chat messages), finding it."""
 
 import asyncio
 import hashlib
@@ -9,23 +10,17 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import retried
-from app.models import Document, Message
-from app.services import audit, onetoones, stats
+from app.errors import Refused
+from app.persistence.db import retried
+from app.persistence.models import Document, Message
+from app.persistence.storage import PendingWrite, Storage
+from app.realtime.broker import Audience, Broker, Event
+from app.services import audit, messages, onetoones, stats
 from app.services.audit import Actor
 from app.services.filetypes import SNIFF_BYTES, TEXT, TextCheck, sniff
-from app.services.messages import lock_active
-from app.storage import PendingWrite, Storage
 
 # Data is hashed and written in blocks of this size, off the event loop.
 _BLOCK = 1024 * 1024
-
-
-class UploadRefused(Exception):
-    def __init__(self, status: int, msg: str) -> None:
-        super().__init__(msg)
-        self.status = status
-        self.msg = msg
 
 
 @dataclass(frozen=True)
@@ -34,17 +29,17 @@ class UploadRules:
     quota_bytes: int
     allowed_types: frozenset[str]
 
-    def too_large(self) -> UploadRefused:
-        return UploadRefused(413, f"the document is larger than {self.max_bytes} bytes")
+    def too_large(self) -> Refused:
+        return Refused(413, f"the document is larger than {self.max_bytes} bytes")
 
-    def over_quota(self) -> UploadRefused:
-        return UploadRefused(
+    def over_quota(self) -> Refused:
+        return Refused(
             413, f"the consultation's documents would exceed their {self.quota_bytes}-byte quota"
         )
 
 
-def not_accepted(allowed: frozenset[str]) -> UploadRefused:
-    return UploadRefused(
+def not_accepted(allowed: frozenset[str]) -> Refused:
+    return Refused(
         415, "this kind of document is not accepted; accepted: " + ", ".join(sorted(allowed))
     )
 
@@ -114,7 +109,7 @@ async def _receive(
         if content_type is not None and len(buffer) >= _BLOCK:
             await flush()
     if size == 0:
-        raise UploadRefused(400, "the document is empty")
+        raise Refused(400, "the document is empty")
     if content_type is None:
         content_type, text = _classify(bytes(buffer), rules)
     await flush()
@@ -145,8 +140,8 @@ async def record(
     quota and an upload cannot land in a consultation being ended.
     """
     await onetoones.touch(db, onetoone_id)
-    if not await lock_active(db, onetoone_id, exclusive=True):
-        raise UploadRefused(401, "session not valid")
+    if not await messages.lock_active(db, onetoone_id, exclusive=True):
+        raise Refused(401, "session not valid")
     if await used_bytes(db, onetoone_id) + received.size > rules.quota_bytes:
         raise rules.over_quota()
     document = Document(
@@ -174,6 +169,37 @@ async def record(
     await db.refresh(document)
     await db.refresh(message)
     return document, message
+
+
+async def add(
+    db: AsyncSession,
+    broker: Broker,
+    onetoone_id: int,
+    actor: Actor,
+    name: str,
+    received: Received,
+    rules: UploadRules,
+) -> Document:
+    """Record the document and its message, commit the file, then announce it.
+
+    All in the consultation's turn, so that chat and documents arrive in the order of their
+    ids. On any failure the file is discarded from storage.
+    """
+    assert actor.session_id is not None, "a participant uploads"
+    async with broker.in_order(onetoone_id):
+        try:
+            document, message = await record(db, onetoone_id, actor, name, received, rules)
+            await received.pending.commit()
+            await db.commit()
+        except BaseException:
+            received.pending.discard()
+            raise
+        broker.publish(
+            onetoone_id,
+            Event("newMessage", {"message": messages.public(message, document)}),
+            Audience.everyone_but(actor.session_id),
+        )
+    return document
 
 
 async def find(db: AsyncSession, document_id: int, onetoone_id: int) -> Document | None:

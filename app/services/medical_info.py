@@ -1,4 +1,5 @@
-"""The consultation's shared medical form. Every read and write of it is audited."""
+"""The consultation's shared medical form. Every read and write of it is audited; every
+write is announced to the other participants (``infoUpdate``)."""
 
 from typing import Any
 
@@ -7,28 +8,30 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import retried
-from app.models import MedicalInfo
+from app.errors import Refused
+from app.persistence.db import retried
+from app.persistence.models import MedicalInfo
+from app.realtime.broker import Audience, Broker, Event
 from app.services import audit, onetoones
 from app.services.audit import Actor
 
 
-class FormTooLarge(Exception):
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(f"the form would be larger than {max_bytes} bytes")
-        self.msg = str(self)
-
-
 @retried
 async def merge(
-    db: AsyncSession, onetoone_id: int, fields: dict[str, Any], actor: Actor, max_bytes: int
+    db: AsyncSession,
+    broker: Broker,
+    onetoone_id: int,
+    fields: dict[str, Any],
+    actor: Actor,
+    max_bytes: int,
 ) -> int:
     """Merge ``fields`` into the form in one statement, so concurrent writers never lose fields.
 
     The size check is part of that statement, evaluated on the row as it stands under its
     lock: concurrent writers cannot together grow the form past ``max_bytes`` (its JSON text,
-    in bytes). Returns the form's id.
+    in bytes). The other participants get the fields as ``infoUpdate``. Returns the form's id.
     """
+    assert actor.session_id is not None, "a participant writes the form"
     await onetoones.touch(db, onetoone_id)
     merged = MedicalInfo.data.op("||")(literal(fields, JSONB))
     statement = (
@@ -42,9 +45,18 @@ async def merge(
     )
     form_id = (await db.exec(statement)).scalar_one_or_none()
     if form_id is None:
-        raise FormTooLarge(max_bytes)
+        raise Refused(413, f"the form would be larger than {max_bytes} bytes")
     audit.record_by(db, "form.update", onetoone_id, actor)
     await db.commit()
+    update_event = {
+        "id": form_id,
+        "data": fields,
+        "session_id": actor.session_id,
+        "role": actor.role,
+    }
+    broker.publish(
+        onetoone_id, Event("infoUpdate", update_event), Audience.everyone_but(actor.session_id)
+    )
     return form_id
 
 

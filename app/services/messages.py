@@ -8,17 +8,11 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.broker import Audience, Broker, Event
-from app.db import retried
-from app.models import Document, Message, OneToOne
+from app.errors import Refused
+from app.persistence.db import retried
+from app.persistence.models import Document, Message, OneToOne
+from app.realtime.broker import Audience, Broker, Event
 from app.services import onetoones
-
-
-class MessageRefused(Exception):
-    def __init__(self, status: int, msg: str) -> None:
-        super().__init__(msg)
-        self.status = status
-        self.msg = msg
 
 
 async def lock_active(db: AsyncSession, onetoone_id: int, exclusive: bool = False) -> bool:
@@ -43,11 +37,11 @@ async def lock_active(db: AsyncSession, onetoone_id: int, exclusive: bool = Fals
 
 def check_text(text: str, max_chars: int) -> None:
     if not text.strip():
-        raise MessageRefused(400, "the message is empty")
+        raise Refused(400, "the message is empty")
     if len(text) > max_chars:
-        raise MessageRefused(413, f"the message is longer than {max_chars} characters")
+        raise Refused(413, f"the message is longer than {max_chars} characters")
     if "\x00" in text:
-        raise MessageRefused(400, "the message contains a NUL character")
+        raise Refused(400, "the message contains a NUL character")
 
 
 def public(message: Message, document: Document | None) -> dict[str, Any]:
@@ -67,7 +61,7 @@ async def post_text(
     async with broker.in_order(onetoone_id):
         await onetoones.touch(db, onetoone_id)
         if not await lock_active(db, onetoone_id, exclusive=True):
-            raise MessageRefused(401, "session not valid")
+            raise Refused(401, "session not valid")
         message = Message(onetoone_id=onetoone_id, session_id=session_id, kind="text", body=text)
         db.add(message)
         await db.flush()

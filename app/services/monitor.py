@@ -15,12 +15,12 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import OneToOne, Stats
+from app.config.settings import Settings
+from app.persistence.models import OneToOne, Stats
+from app.persistence.storage import Storage
 from app.services import audit, onetoones
 from app.services.audit import MONITOR, Actor
 from app.services.onetoones import Live
-from app.settings import Settings
-from app.storage import Storage
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from sqlalchemy import delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.broker import Broker, Event
-from app.models import ROLES, Document, MedicalInfo, Message, OneToOne, Session
+from app.errors import Refused
+from app.persistence.models import ROLES, Document, MedicalInfo, Message, OneToOne, Session
+from app.persistence.storage import Storage
+from app.realtime.broker import Broker, Event
 from app.services import audit, stats
-from app.services.audit import Actor
+from app.services.audit import OPERATOR, Actor
 from app.services.tokens import new_token, same_secret
-from app.storage import Storage
 
 
 async def create(db: AsyncSession) -> tuple[OneToOne, list[Session]]:
@@ -67,6 +68,12 @@ async def touch(db: AsyncSession, onetoone_id: int) -> None:
         )
         .values(last_activity_at=func.now())
     )
+
+
+async def note_activity(db: AsyncSession, onetoone_id: int) -> None:
+    """``touch`` and commit: a socket of the consultation connected or left."""
+    await touch(db, onetoone_id)
+    await db.commit()
 
 
 async def kill(
@@ -146,6 +153,30 @@ async def end(
     if live is not None:
         live.close(onetoone_id, reason)
     return True
+
+
+async def end_on_request(
+    db: AsyncSession,
+    token: str,
+    actor: Actor,
+    actor_onetoone_id: int | None,
+    storage: Storage,
+    live: Live,
+) -> None:
+    """``DELETE /onetoone/<token>``: the operator ends any consultation, a participant
+    (``actor_onetoone_id``) only their own and only as its doctor. Ending an ended one is
+    not an error."""
+    onetoone = await find(db, token)
+    if actor.role != OPERATOR:
+        if onetoone is None or actor_onetoone_id != onetoone.id:
+            raise Refused(403, "not your consultation")
+        if actor.role != "medecin":
+            raise Refused(403, "only the doctor can end the consultation")
+    if onetoone is None:
+        raise Refused(404, "consultation not found")
+    if onetoone.status == "active":
+        assert onetoone.id is not None
+        await end(db, onetoone.id, "killed", actor, storage, live)
 
 
 async def delete_killed(db: AsyncSession, onetoone_id: int, storage: Storage, actor: Actor) -> bool:

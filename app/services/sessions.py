@@ -1,4 +1,9 @@
-"""Participants' sessions: opening links, logging clients in, the waiting room."""
+"""Participants' sessions: opening links, logging clients in, the waiting room.
+
+The doctor hears of the waiting room from here: ``newSessionToValidate`` when a used link
+opens a pending session (and again for each one still waiting when the doctor's socket
+connects), ``newSessionIsValidate`` to the session the doctor admits.
+"""
 
 from dataclasses import dataclass
 from enum import Enum
@@ -6,8 +11,10 @@ from enum import Enum
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import retried
-from app.models import OneToOne, Session, SessionCredential
+from app.errors import Refused
+from app.persistence.db import retried
+from app.persistence.models import OneToOne, Session, SessionCredential
+from app.realtime.broker import Audience, Broker, Event
 from app.services import onetoones, stats
 from app.services.tokens import credential_hash, new_token, same_secret
 
@@ -84,13 +91,18 @@ async def _log_in(db: AsyncSession, session: Session) -> str:
 
 @retried
 async def open_link(
-    db: AsyncSession, onetoone_token: str, session_token: str, caller: Caller | None
+    db: AsyncSession,
+    broker: Broker,
+    onetoone_token: str,
+    session_token: str,
+    caller: Caller | None,
 ) -> OpenResult | None:
     """Apply the original specification's rules for ``GET /session/<ot>/<st>``.
 
-    None means "session not valid". The session row is locked, so two clients racing on a
-    one-time link cannot both get it; ``FOR NO KEY UPDATE``, so that a message or document
-    inserted meanwhile, which only references the session, does not wait for it.
+    None means "session not valid". A new pending session is announced to the doctor. The
+    session row is locked, so two clients racing on a one-time link cannot both get it;
+    ``FOR NO KEY UPDATE``, so that a message or document inserted meanwhile, which only
+    references the session, does not wait for it.
     """
     row = (
         await db.exec(
@@ -137,37 +149,56 @@ async def open_link(
     await onetoones.touch(db, onetoone.id)
     await db.commit()
     await db.refresh(result.session)
+    if result.opening is Opening.PENDING:
+        broker.publish(
+            onetoone.id,
+            Event("newSessionToValidate", {"session": result.session.public(onetoone.token)}),
+            Audience.role("medecin"),
+        )
     return result
 
 
-class ValidationRefused(Exception):
-    def __init__(self, status: int, msg: str) -> None:
-        super().__init__(msg)
-        self.status = status
-        self.msg = msg
+async def replay_waiting_room(db: AsyncSession, broker: Broker, doctor: Caller) -> None:
+    """Tell a doctor's socket that connects about the clients already waiting, as if they
+    had just come.
+
+    Called after the socket subscribed, so none is missed; one arriving in between may be
+    announced twice, and clients key the waiting room by session id.
+    """
+    for session in await pending(db, doctor.onetoone_id):
+        broker.publish(
+            doctor.onetoone_id,
+            Event("newSessionToValidate", {"session": session.public(doctor.onetoone.token)}),
+            Audience.sessions(doctor.session_id),
+        )
 
 
 @retried
-async def validate(db: AsyncSession, doctor: Caller, session_id: int) -> tuple[Session, bool]:
-    """Admit a pending session of the doctor's consultation; return it and whether it changed."""
+async def validate(db: AsyncSession, broker: Broker, doctor: Caller, session_id: int) -> None:
+    """Admit a pending session of the doctor's consultation, and tell it so (its socket then
+    leaves the waiting room); admitting it again changes nothing."""
     if doctor.session.role != "medecin":
-        raise ValidationRefused(403, "only the doctor can validate a session")
+        raise Refused(403, "only the doctor can validate a session")
     session = (
         await db.exec(
             select(Session).where(Session.id == session_id).with_for_update(key_share=True)
         )
     ).first()
     if session is None:
-        raise ValidationRefused(404, "session not found")
+        raise Refused(404, "session not found")
     if session.onetoone_id != doctor.onetoone_id:
-        raise ValidationRefused(403, "session belongs to another consultation")
+        raise Refused(403, "session belongs to another consultation")
     if not session.is_pending:
         await db.rollback()
-        return session, False
+        return
     session.validate_fromadmin = 1
     session.token_onetime_used = 1
     db.add(session)
     stats.record(db, "validated", session.onetoone_id, session.id)
     await db.commit()
     await db.refresh(session)
-    return session, True
+    broker.publish(
+        doctor.onetoone_id,
+        Event("newSessionIsValidate", {"session": session.public(doctor.onetoone.token)}),
+        Audience.sessions(session_id),
+    )

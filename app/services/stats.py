@@ -8,7 +8,7 @@ from sqlalchemy import Date, cast, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Stats
+from app.persistence.models import Stats
 
 # The fixed vocabulary of events. Adding one is a change of the stats contract: say so in
 # README.md ("Stats events").

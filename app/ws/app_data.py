@@ -9,15 +9,17 @@ kind are then the catalogue's. Any other key is dropped.
 
 from typing import Any
 
-from app.devices.registry import registry
 from app.media.room import MediaError
-from app.ws.peer import Peer
+from app.realtime.peer import Peer
+from app.services.device_registry import DeviceRegistry
 
 SOURCES = ("mic", "webcam", "screen")
 DEVICE_LABEL = ("id", "name", "kind")
 
 
-def producer_app_data(peer: Peer, kind: str, requested: object) -> dict[str, Any]:
+def producer_app_data(
+    registry: DeviceRegistry, peer: Peer, kind: str, requested: object
+) -> dict[str, Any]:
     """The ``appData`` of ``peer``'s new ``kind`` producer, from what the client asked."""
     if requested is None:
         return {}
@@ -30,15 +32,15 @@ def producer_app_data(peer: Peer, kind: str, requested: object) -> dict[str, Any
             raise MediaError(f"appData.source must be one of {', '.join(SOURCES)}")
         app_data["source"] = source
     if requested.get("device") is not None:
-        app_data["device"] = _device(peer, kind, requested["device"])
+        app_data["device"] = _device(registry, peer, kind, requested["device"])
     return app_data
 
 
-def _device(peer: Peer, kind: str, requested: object) -> dict[str, Any]:
+def _device(registry: DeviceRegistry, peer: Peer, kind: str, requested: object) -> dict[str, Any]:
     device_id = requested.get("id") if isinstance(requested, dict) else None
     if not isinstance(device_id, int) or isinstance(device_id, bool):
         raise MediaError("appData.device.id must be a device id")
-    entry = registry().reported(peer.onetoone_id, peer.session_id, device_id)
+    entry = registry.reported(peer.onetoone_id, peer.session_id, device_id)
     if entry is None:
         raise MediaError("device not connected")
     if entry.device["media_kind"] != kind:

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
+from app.errors import Refused
 from app.media.room import MediaError, MediaPeer, Room
-from app.state import state
+from app.realtime.dispatch import Handler
+from app.realtime.peer import Peer
+from app.runtime.state import state
 from app.ws.app_data import producer_app_data
-from app.ws.peer import Peer
-from app.ws.requests import RequestError, requests
 from sfu_control import CodecError, InvalidStateError, ParameterError, UnsupportedError, WorkerError
 
 MediaHandler = Callable[[Room, MediaPeer, dict[str, Any]], Awaitable[Any]]
@@ -29,22 +30,23 @@ _CLIENT_ERRORS = (
 )
 
 
-def media_request(name: str) -> Callable[[MediaHandler], MediaHandler]:
-    """Register a handler that receives the peer's room and media state."""
+def _media_requests(handlers: dict[str, MediaHandler]) -> dict[str, Handler]:
+    return {name: _media_request(name, handler) for name, handler in handlers.items()}
 
-    def register(handler: MediaHandler) -> MediaHandler:
-        @requests.method(name)
-        @wraps(handler)
-        async def wrapper(peer: Peer, data: dict[str, Any]) -> Any:
-            room = await state().media.room(peer.onetoone_id)
-            try:
-                return await handler(room, room.media_peer(peer), data)
-            except _CLIENT_ERRORS as error:
-                raise RequestError(f"{name}: {error}") from None
 
-        return handler
+def _media_request(name: str, handler: MediaHandler) -> Handler:
+    """A socket handler that gives ``handler`` the peer's room and media state; its failures
+    are refused with the request's name."""
 
-    return register
+    @wraps(handler)
+    async def wrapper(peer: Peer, data: dict[str, Any]) -> Any:
+        room = await state().media.room(peer.onetoone_id)
+        try:
+            return await handler(room, room.media_peer(peer), data)
+        except _CLIENT_ERRORS as error:
+            raise Refused(400, f"{name}: {error}") from None
+
+    return wrapper
 
 
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -54,12 +56,10 @@ def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-@media_request("getRouterRtpCapabilities")
 async def get_router_rtp_capabilities(room: Room, _: MediaPeer, __: dict[str, Any]) -> Any:
     return room.router.rtp_capabilities
 
 
-@media_request("createWebRtcTransport")
 async def create_webrtc_transport(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     with me.slot("transports"):
         transport = await state().media.create_webrtc_transport(
@@ -79,86 +79,94 @@ async def create_webrtc_transport(room: Room, me: MediaPeer, data: dict[str, Any
     }
 
 
-@media_request("connectWebRtcTransport")
 async def connect_webrtc_transport(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await me.transport(data.get("transportId")).connect(
         dtls_parameters=_object(data, "dtlsParameters")
     )
 
 
-@media_request("restartIce")
 async def restart_ice(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     return await me.transport(data.get("transportId")).restart_ice()
 
 
-@media_request("getTransportStats")
 async def get_transport_stats(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     return await me.transport(data.get("transportId")).get_stats()
 
 
-@media_request("join")
 async def join(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await room.join(me, _object(data, "rtpCapabilities"))
     others = room.others(me)
     return {"peers": [{"id": p.peer.session_id, "role": p.peer.role} for p in others]}
 
 
-@media_request("produce")
 async def produce(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     if not me.joined:
         raise MediaError("join first")
     kind = data.get("kind")
     if kind not in ("audio", "video"):
         raise MediaError("kind must be audio or video")
-    app_data = producer_app_data(me.peer, kind, data.get("appData"))
+    app_data = producer_app_data(state().devices, me.peer, kind, data.get("appData"))
     transport = me.transport(data.get("transportId"))
     producer = await room.produce(me, transport, kind, _object(data, "rtpParameters"), app_data)
     return {"id": producer.id}
 
 
-@media_request("closeProducer")
 async def close_producer(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     room.close_producer(me, me.producer(data.get("producerId")))
 
 
-@media_request("pauseProducer")
 async def pause_producer(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await me.producer(data.get("producerId")).pause()
 
 
-@media_request("resumeProducer")
 async def resume_producer(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await me.producer(data.get("producerId")).resume()
 
 
-@media_request("getProducerStats")
 async def get_producer_stats(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     return await me.producer(data.get("producerId")).get_stats()
 
 
-@media_request("pauseConsumer")
 async def pause_consumer(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await me.consumer(data.get("consumerId")).pause()
 
 
-@media_request("resumeConsumer")
 async def resume_consumer(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await me.consumer(data.get("consumerId")).resume()
 
 
-@media_request("getConsumerStats")
 async def get_consumer_stats(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     return await me.consumer(data.get("consumerId")).get_stats()
 
 
-@media_request("requestConsumerKeyFrame")
 async def request_consumer_key_frame(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await me.consumer(data.get("consumerId")).request_key_frame()
 
 
-@media_request("setConsumerPreferredLayers")
 async def set_consumer_preferred_layers(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     spatial, temporal = data.get("spatialLayer"), data.get("temporalLayer")
     if not isinstance(spatial, int) or (temporal is not None and not isinstance(temporal, int)):
         raise MediaError("spatialLayer and temporalLayer must be integers")
     await me.consumer(data.get("consumerId")).set_preferred_layers(spatial, temporal)
+
+
+HANDLERS: dict[str, Handler] = _media_requests(
+    {
+        "getRouterRtpCapabilities": get_router_rtp_capabilities,
+        "createWebRtcTransport": create_webrtc_transport,
+        "connectWebRtcTransport": connect_webrtc_transport,
+        "restartIce": restart_ice,
+        "getTransportStats": get_transport_stats,
+        "join": join,
+        "produce": produce,
+        "closeProducer": close_producer,
+        "pauseProducer": pause_producer,
+        "resumeProducer": resume_producer,
+        "getProducerStats": get_producer_stats,
+        "pauseConsumer": pause_consumer,
+        "resumeConsumer": resume_consumer,
+        "getConsumerStats": get_consumer_stats,
+        "requestConsumerKeyFrame": request_consumer_key_frame,
+        "setConsumerPreferredLayers": set_consumer_preferred_layers,
+    }
+)

@@ -2,13 +2,15 @@
 
 from typing import Any
 
-from app.state import state
-from app.ws.peer import Peer
-from app.ws.requests import requests
+from app.realtime.dispatch import Handler
+from app.realtime.peer import Peer
+from app.runtime.state import state
 
 
-@requests.method("getPeers")
 async def get_peers(peer: Peer, _: dict[str, Any]) -> dict[str, Any]:
     online = state().broker.online_sessions(peer.onetoone_id)
     online.pop(peer.session_id, None)
     return {"peers": [{"id": session_id, "role": role} for session_id, role in online.items()]}
+
+
+HANDLERS: dict[str, Handler] = {"getPeers": get_peers}

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.config_file import reference
+from app.config.config_file import reference
 
 ROOT = Path(__file__).resolve().parents[2]
 

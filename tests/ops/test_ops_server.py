@@ -11,7 +11,7 @@ import httpx
 import psycopg
 import pytest
 
-from app.logging_setup import format_exception
+from app.config.logging_setup import format_exception
 from tests.client import Participant, create_consultation
 from tests.server import RunningServer, hocovisio
 

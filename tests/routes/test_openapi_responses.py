@@ -16,8 +16,8 @@ import pytest
 import schemathesis
 from schemathesis.schemas import BaseSchema
 
-from app import create_app
-from app.settings import Settings
+from app.config.settings import Settings
+from app.server import create_app
 from tests.client import Participant, create_consultation
 from tests.server import RunningServer
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import create_engine, session_factory
+from app.persistence.db import create_engine, session_factory
 from tests.fresh_db import fresh_database
 
 

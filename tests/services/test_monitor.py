@@ -9,11 +9,11 @@ import psycopg
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import create_engine, session_factory
+from app.persistence.db import create_engine, session_factory
+from app.persistence.storage import LocalStorage
 from app.services import monitor, onetoones
 from app.services.audit import OPERATOR, Actor
 from app.services.monitor import Policy
-from app.storage import LocalStorage
 
 POLICY = Policy(
     max_age=timedelta(hours=12),

@@ -1,0 +1,1 @@
+"""The ``hocovisio`` command (``app.cli.main``), one module per group of subcommands."""

@@ -1,0 +1,5 @@
+"""``python -m app.cli``: the ``hocovisio`` command."""
+
+from app.cli.main import main
+
+main()

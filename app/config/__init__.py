@@ -1,0 +1,1 @@
+"""Settings (environment, TOML file) and logging: what every other layer reads."""

@@ -1,1 +1,0 @@
-"""USB medical devices: the catalogue, who has what plugged in, and the consultation station."""

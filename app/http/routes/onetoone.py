@@ -1,0 +1,44 @@
+"""Consultations: created by the clinic's backend, ended by it or by the doctor."""
+
+from typing import Any
+
+from quart import Blueprint, request
+
+from app.errors import Refused
+from app.http.auth import is_operator, operator_required, optional_caller
+from app.http.schemas_responses import CreatedOneToOne, Ended, documented
+from app.runtime.state import state
+from app.services import onetoones
+from app.services.audit import OPERATOR, Actor
+from app.services.onetoones import Live
+
+bp = Blueprint("onetoone", __name__)
+
+
+@bp.post("/onetoone")
+@documented(CreatedOneToOne, 400, 401, 503)
+@operator_required
+async def create_onetoone() -> dict[str, Any]:
+    async with state().db() as db:
+        onetoone, sessions = await onetoones.create(db)
+    return {
+        "onetoone": onetoone.public(),
+        "sessions": [session.public(onetoone.token) for session in sessions],
+    }
+
+
+@bp.delete("/onetoone/<token>")
+@documented(Ended, 400, 401, 403, 404, 503)
+async def kill_onetoone(token: str) -> dict[str, Any]:
+    operator = is_operator(request.headers)
+    caller = None if operator else await optional_caller()
+    if not operator and caller is None:
+        raise Refused(401, "operator key or doctor's session required")
+    if caller is None:
+        actor, own_onetoone_id = Actor(OPERATOR), None
+    else:
+        actor, own_onetoone_id = Actor(caller.session.role, caller.session_id), caller.onetoone_id
+    live = Live(state().broker, state().media)
+    async with state().db() as db:
+        await onetoones.end_on_request(db, token, actor, own_onetoone_id, state().storage, live)
+    return {}

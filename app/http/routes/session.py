@@ -1,0 +1,50 @@
+"""Sessions: opening a participant's link, and the doctor admitting a re-opened one."""
+
+from typing import Any
+
+from quart import Blueprint, Response, jsonify
+from quart_schema import validate_request
+
+from app.errors import Refused
+from app.http.auth import COOKIE_NAME, optional_caller, participant_required
+from app.http.schemas import ValidateRequest
+from app.http.schemas_responses import OpenedSession, Validated, documented
+from app.runtime.state import state
+from app.services import sessions
+from app.services.sessions import Caller
+
+bp = Blueprint("session", __name__)
+
+
+@bp.get("/session/<onetoone_token>/<session_token>")
+@documented(OpenedSession, 400, 401, 429, 503)
+async def open_session(onetoone_token: str, session_token: str) -> Response:
+    caller = await optional_caller()
+    async with state().db() as db:
+        result = await sessions.open_link(db, state().broker, onetoone_token, session_token, caller)
+    if result is None:
+        raise Refused(401, "session not valid")
+    body = result.session.public(result.onetoone.token)
+    if result.credential is not None:
+        body["credential"] = result.credential
+    response = jsonify({"session": body})
+    if result.credential is not None:
+        response.set_cookie(
+            COOKIE_NAME,
+            result.credential,
+            httponly=True,
+            secure=state().settings.cookie_secure,
+            samesite="Lax",
+            path="/",
+        )
+    return response
+
+
+@bp.post("/validate")
+@documented(Validated, 400, 401, 403, 404, 413, 429, 503)
+@validate_request(ValidateRequest)
+@participant_required()
+async def validate_session(data: ValidateRequest, caller: Caller) -> dict[str, Any]:
+    async with state().db() as db:
+        await sessions.validate(db, state().broker, caller, data.sessionId)
+    return {"success": data.sessionId}

@@ -1,0 +1,2 @@
+"""The database (engine, retries, migrations), its tables, document storage, and the
+embedded PostgreSQL."""

@@ -1,0 +1,99 @@
+"""Database engine, migrations, and the retry of transactions that lost a lock conflict."""
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+# serialization_failure and deadlock_detected: PostgreSQL rolled the transaction back, and
+# running it again is the documented answer.
+RETRIED_SQLSTATES = frozenset({"40001", "40P01"})
+ATTEMPTS = 4
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Turn a libpq-style URL (``postgresql://...``) into one for SQLAlchemy's psycopg 3 driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError(f"DATABASE_URL must be a postgresql:// URL, not {url.split(':', 1)[0]!r}")
+
+
+def create_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 2.0
+) -> AsyncEngine:
+    """The engine of the service.
+
+    ``hide_parameters``: an error never carries a statement's values (tokens, form data) into
+    a log line. ``pool_timeout``: when every connection is busy a request fails fast (503)
+    instead of queueing behind the others for half a minute.
+    """
+    return create_async_engine(
+        sqlalchemy_url(url),
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        hide_parameters=True,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of a database error (wrapped by SQLAlchemy or not), else None."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(original, "sqlstate", None)
+
+
+def retried(
+    work: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+) -> Callable[Concatenate[AsyncSession, P], Awaitable[T]]:
+    """Run ``work(db, ...)`` again, a bounded number of times, when PostgreSQL aborted it on a
+    deadlock or a serialization failure; any other error goes up at once.
+
+    ``work`` must do nothing outside the database before its commit (events are published
+    after it), so that running it again is safe.
+    """
+
+    @wraps(work)
+    async def run(db: AsyncSession, *args: P.args, **kwargs: P.kwargs) -> T:
+        attempt = 1
+        while True:
+            try:
+                return await work(db, *args, **kwargs)
+            except DBAPIError as error:
+                if attempt >= ATTEMPTS or sqlstate(error) not in RETRIED_SQLSTATES:
+                    raise
+            await db.rollback()
+            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
+            attempt += 1
+
+    return run
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the newest migration."""
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,38 @@
+"""What the running service holds, in one typed object: ``app.extensions["hocovisio"]``.
+
+Built once by ``app.server.create_app``; views and socket handlers reach it with ``state()``,
+the lifespan (``app.runtime.lifespan``) starts and stops what in it needs starting.
+"""
+
+from dataclasses import dataclass
+
+from quart import current_app
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config.settings import Settings
+from app.media.rooms import MediaRooms
+from app.persistence.storage import Storage
+from app.realtime.broker import Broker
+from app.runtime.metrics import Metrics
+from app.services.device_registry import DeviceRegistry
+from app.services.rate_limits import RateLimits
+
+EXTENSION = "hocovisio"
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    db: async_sessionmaker[AsyncSession]
+    broker: Broker
+    storage: Storage
+    media: MediaRooms
+    rate_limits: RateLimits
+    devices: DeviceRegistry
+    metrics: Metrics
+
+
+def state() -> AppState:
+    return current_app.extensions[EXTENSION]
