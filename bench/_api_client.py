@@ -17,7 +17,8 @@ a warm-up of its own loops (``Run.slice``):
 Every failure is counted, by message and by kind (``classify``): ``http <status>`` (an
 answer other than 200, or a socket's upgrade refused), ``protoo error`` (a socket request
 answered ``ok: false``), ``lost event`` (an expected notification that did not come within
-the timeout), ``ws closed`` (the server closed a socket with an error), ``timeout``,
+the timeout), ``ws closed`` (the server closed a socket before the client did, which it
+never does during a consultation: with a lost event, the likely cause), ``timeout``,
 ``connection`` and ``other``. The warm-up's failures are reported too, as a phase of its own.
 
 Prints one JSON object with, per phase, the counts, the latencies, the errors, the CPU seconds
@@ -133,6 +134,7 @@ class Socket:
 
     def __init__(self, connection: ClientConnection) -> None:
         self._events: dict[str, asyncio.Queue[tuple[float, Any]]] = defaultdict(asyncio.Queue)
+        self.connection = connection
         self.peer = protoo.Connection(connection, timeout=TIMEOUT, on_notification=self._arrived)
 
     def _arrived(self, notification: protoo.Notification) -> None:
@@ -149,12 +151,22 @@ class Socket:
         try:
             return await asyncio.wait_for(self._events[method].get(), TIMEOUT)
         except TimeoutError:
-            raise Failure("lost event", f"no {method} event in {TIMEOUT}s") from None
+            closed = f" ({self.closed_by_server()})" if self.peer.is_closed else ""
+            raise Failure("lost event", f"no {method} event in {TIMEOUT}s{closed}") from None
+
+    def closed_by_server(self) -> str:
+        code, reason = self.connection.close_code, self.connection.close_reason
+        return f"the server closed the socket: code {code} {reason}".rstrip()
 
     async def close(self) -> BaseException | None:
-        """Close the socket; what ended the reading first if it was not this close (the server
-        closing the socket with an error, a frame that was not protoo)."""
-        return await self.peer.close()
+        """Close the socket; a failure if the server had closed it first, which it never does
+        during a consultation (whatever the code), or if the reading failed otherwise (a frame
+        that was not protoo)."""
+        closed_first = self.peer.is_closed
+        error = await self.peer.close()
+        if closed_first and (error is None or isinstance(error, ConnectionClosed)):
+            return Failure("ws closed", self.closed_by_server())
+        return error
 
 
 class Clinic:
