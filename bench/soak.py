@@ -14,9 +14,10 @@ separate process on loopback, clinic phase only (whole simulated consultations):
 2. The soak: ``--minutes`` at the highest load that passed (at the lowest one tried if none
    did, to show the failures), with a line per minute as it runs (requests/s, p99, errors,
    server RSS, CPU) so that drift shows; then requests/s, p50/p99/max per operation, event
-   delivery latency, every error with its kind, the server's RSS from the soak's start to its
-   end, and the CPU per request of the server (with its SFU workers), of PostgreSQL (embedded
-   only) and of the load generator.
+   delivery latency, every error with its kind, the server's RSS at the soak's start, after
+   its first minute (the server settled) and at its end, the CPU per request of the server
+   (with its SFU workers), of PostgreSQL (embedded only) and of the load generator, and the
+   warnings and errors of the server's log during the soak, counted.
 
 The exit status is 1 when the soak had any error (an error answer, a 5xx, a lost event, a
 socket closed by the server, a timeout...) or a p99 of 1 s or more, so that ``make bench``
