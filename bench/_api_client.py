@@ -51,6 +51,10 @@ TIMEOUT = 10.0
 ROLES = ("medecin", "patient", "guest")
 FORM_UPDATES = 3
 WARM_UP = 2.0
+# hypercorn closes a connection idle for 5 s, and 5 s is also httpx's default expiry, so a
+# connection idle that long could be reused just as the server closed it ("Server
+# disconnected without sending a response"): a client must give it up before the server.
+KEEPALIVE_EXPIRY = 4.0
 
 
 class Failure(Exception):
@@ -180,6 +184,14 @@ class Clinic:
         self.until = math.inf  # no new consultation (or request) from then on
         self.warmed = asyncio.Event()  # set once the first one has ended
 
+    def client(self, **options: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=TIMEOUT,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
+            **options,
+        )
+
     async def timed(self, operation: str, call: Any) -> Any:
         start = time.perf_counter()
         try:
@@ -271,13 +283,8 @@ class Clinic:
 
     async def run_clinic(self) -> None:
         # Clients live as long as the loop (an AsyncClient costs milliseconds to create).
-        clients = {
-            name: httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT)
-            for name in (*ROLES, "second device")
-        }
-        async with httpx.AsyncClient(
-            base_url=self.base_url, timeout=TIMEOUT, headers=self.operator
-        ) as operator:
+        clients = {name: self.client() for name in (*ROLES, "second device")}
+        async with self.client(headers=self.operator) as operator:
             while time.perf_counter() < self.until:
                 try:
                     await self.consultation(operator, clients)
@@ -288,7 +295,7 @@ class Clinic:
             await client.aclose()
 
     async def run_ceiling(self, path: str) -> None:
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT) as client:
+        async with self.client() as client:
             while time.perf_counter() < self.until:
                 try:
                     await self.http(client, f"GET {path}", "GET", path)
