@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import LiteralString, Protocol
 
 from sqlalchemy import delete, func, update
 from sqlmodel import select
@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Refused
 from app.persistence.models import ROLES, Document, MedicalInfo, Message, OneToOne, Session
+from app.persistence.statements import Statements
 from app.persistence.storage import Storage
 from app.realtime.broker import Broker, Event
 from app.services import audit, stats
@@ -70,10 +71,30 @@ async def touch(db: AsyncSession, onetoone_id: int) -> None:
     )
 
 
-async def note_activity(db: AsyncSession, onetoone_id: int) -> None:
-    """``touch`` and commit: a socket of the consultation connected or left."""
-    await touch(db, onetoone_id)
-    await db.commit()
+def touched(onetoone_id: LiteralString) -> LiteralString:
+    """``touch`` as the body of a data-modifying CTE (``touched AS (...)``), for one statement
+    that does more. ``onetoone_id`` is its SQL (a parameter, a subquery); the statement passes
+    ``resolution=ACTIVITY_RESOLUTION``.
+
+    PostgreSQL runs a statement's CTEs in no set order: a CTE that locks rows beneath the
+    consultation refers to ``touched`` (``(SELECT count(*) FROM touched) >= 0``), so that
+    the consultation's row lock, when this takes it, comes first.
+    """
+    return (
+        "UPDATE onetoone SET last_activity_at = now(), updated_at = now()"
+        " WHERE id = "
+        + onetoone_id
+        + " AND status = 'active' AND last_activity_at < now() - %(resolution)s::interval"
+        " RETURNING id"
+    )
+
+
+NOTE_ACTIVITY = "WITH touched AS (" + touched("%(onetoone_id)s") + ") SELECT 1"
+
+
+async def note_activity(sql: Statements, onetoone_id: int) -> None:
+    """``touch`` in a statement of its own: a socket of the consultation connected or left."""
+    await sql.one(NOTE_ACTIVITY, {"onetoone_id": onetoone_id, "resolution": ACTIVITY_RESOLUTION})
 
 
 async def kill(
