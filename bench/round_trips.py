@@ -49,10 +49,12 @@ class Tally:
         return result
 
     def report(self) -> None:
-        print("| operation | round trips | statements | new connections |")
-        print("|---|---|---|---|")
-        for name, counts in self.rows:
-            print(f"| {name} | {counts.round_trips} | {counts.statements} | {counts.connections} |")
+        print("| operation | round trips | of which pre-ping | of which prepare | the work |")
+        print("|---|---|---|---|---|")
+        for name, c in self.rows:
+            print(f"| {name} | {c.round_trips} | {c.pre_pings} | {c.prepares} | **{c.steady}** |")
+        opened = sum(counts.connections for _, counts in self.rows)
+        print(f"\n(new database connections opened meanwhile: {opened})")
         if self.show_sql:
             for name, counts in self.rows:
                 print(f"\n{name}:")

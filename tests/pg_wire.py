@@ -35,6 +35,21 @@ class Counts:
     connections: int = 0
     labels: list[str] = field(default_factory=list)
 
+    @property
+    def pre_pings(self) -> int:
+        """Round trips that only checked a pooled connection was alive (SQLAlchemy's ``;``)."""
+        return sum(1 for label in self.labels if label == ";")
+
+    @property
+    def prepares(self) -> int:
+        """Round trips that only prepared a statement, once per connection (then reused)."""
+        return sum(1 for label in self.labels if label.endswith("[prepare]"))
+
+    @property
+    def steady(self) -> int:
+        """Round trips of the work itself: without pre-pings and one-time prepares."""
+        return self.round_trips - self.pre_pings - self.prepares
+
     def __sub__(self, before: "Counts") -> "Counts":
         return Counts(
             self.round_trips - before.round_trips,

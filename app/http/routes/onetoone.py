@@ -19,12 +19,8 @@ bp = Blueprint("onetoone", __name__)
 @documented(CreatedOneToOne, 400, 401, 503)
 @operator_required
 async def create_onetoone() -> dict[str, Any]:
-    async with state().db() as db:
-        onetoone, sessions = await onetoones.create(db)
-    return {
-        "onetoone": onetoone.public(),
-        "sessions": [session.public(onetoone.token) for session in sessions],
-    }
+    onetoone, sessions = await onetoones.create(state().sql)
+    return {"onetoone": onetoone, "sessions": sessions}
 
 
 @bp.delete("/onetoone/<token>")
