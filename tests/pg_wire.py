@@ -10,7 +10,8 @@ returned to the pool. Nothing in the service knows it is being counted.
 - a **statement** is a simple ``Query`` or an extended-protocol ``Sync``.
 
 Each round trip is labelled with the SQL of its first message (``Query``'s or ``Parse``'s
-text, or ``execute <name>`` for a statement prepared earlier), so a count can be explained.
+text, ``[prepared]`` for a statement prepared earlier, ``[prepare]`` for a flight that only
+prepared one), so a count can be explained.
 The connection must not use TLS: give the client ``sslmode=disable`` (an ``SSLRequest`` is
 refused here with ``N``, which libpq's default ``prefer`` accepts too).
 """
@@ -24,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+PREPARE_ONLY = " [prepare]"
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
 
@@ -43,7 +45,7 @@ class Counts:
     @property
     def prepares(self) -> int:
         """Round trips that only prepared a statement, once per connection (then reused)."""
-        return sum(1 for label in self.labels if label.endswith("[prepare]"))
+        return sum(1 for label in self.labels if label.endswith(PREPARE_ONLY))
 
     @property
     def steady(self) -> int:
@@ -66,6 +68,7 @@ class _Link:
         self.ready = False  # the server sent its first ReadyForQuery: start-up is over
         self.server_spoke = True
         self.prepared: dict[bytes, str] = {}  # statement name -> its SQL
+        self.flight: int | None = None  # the index of the current flight's label
 
 
 class WireCounter:
@@ -113,18 +116,25 @@ class WireCounter:
         self._started.wait(5)
 
     def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join(5)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._serve, "127.0.0.1", 0, reuse_address=True)
-        )
+        self._loop.run_until_complete(self._main())
+        self._loop.close()
+
+    async def _main(self) -> None:
+        self._stopping = asyncio.Event()
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0, reuse_address=True)
         self.port = server.sockets[0].getsockname()[1]
         self._started.set()
-        self._loop.run_forever()
+        await self._stopping.wait()
         server.close()
+        links = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in links:
+            task.cancel()
+        await asyncio.gather(*links, return_exceptions=True)
 
     async def _serve(self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter):
         link = _Link()
@@ -147,7 +157,7 @@ class WireCounter:
             self._client_to_server(link, client_in, server_out),
             self._server_to_client(link, server_in, client_out),
             return_exceptions=True,
-        )
+        )  # one side closing closes the other's writer, which ends the other side
         for writer in (client_out, server_out):
             writer.close()
 
@@ -202,9 +212,15 @@ class WireCounter:
             if link.server_spoke and kind != b"X":
                 link.server_spoke = False
                 self._counts.round_trips += 1
+                link.flight = len(self._counts.labels)
                 self._counts.labels.append(_label(link, kind, body))
             elif kind == b"P":
                 _label(link, kind, body)  # keeps the prepared statement's name
+            elif kind == b"E" and link.flight is not None:
+                label = self._counts.labels[link.flight]
+                if label.endswith(PREPARE_ONLY):
+                    # Prepared and executed in one flight: the work's round trip after all.
+                    self._counts.labels[link.flight] = label[: -len(PREPARE_ONLY)]
             if kind in (b"Q", b"S"):
                 self._counts.statements += 1
 
@@ -218,7 +234,7 @@ def _label(link: _Link, kind: bytes, body: bytes) -> str:
         query = " ".join(rest.partition(b"\0")[0].decode(errors="replace").split())
         if name:
             link.prepared[name] = query
-            return f"{query} [prepare]"
+            return query + PREPARE_ONLY
         return query
     if kind == b"B":  # Bind: portal name, then the statement's name
         name = body.split(b"\0", 2)[1]
