@@ -5,12 +5,12 @@ Starts a real ``hocovisio run`` whose database connections go through a counting
 and rollbacks included. Each operation of a consultation runs alone, and the proxy's counts
 are read once the service has gone quiet (its work after an answer, a socket's leaving).
 
-Then, with ``--updates N``, ``--concurrency`` patients of as many consultations post ``N``
-form updates in all (each with the doctor's socket open, so every update is delivered), and
-the report gives the CPU per update of the server process and of PostgreSQL (postmaster and
-backends), measured around those updates only.
+Then, with ``--batch N``, each repeatable operation runs ``N`` times from ``--concurrency``
+consultations at once (the doctor's and the patient's sockets open, so every form update and
+message is delivered), and the report gives the CPU per operation of the server process and
+of PostgreSQL (postmaster and backends), measured around each batch only.
 
-    MEDIASOUP_WORKER_BIN=... .venv/bin/python -m bench.round_trips [--updates 2000] [--sql]
+    MEDIASOUP_WORKER_BIN=... .venv/bin/python -m bench.round_trips [--batch 1000] [--sql]
 """
 
 import argparse
@@ -123,43 +123,90 @@ async def one_consultation(
             await client.close()
 
 
-async def form_updates(server: RunningServer, database: psutil.Process, args: Any) -> None:
-    """``args.updates`` form updates from ``args.concurrency`` patients at once."""
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as operator:
-        pairs = []
-        for _ in range(args.concurrency):
-            consultation = await create_consultation(operator, server.operator_key)
-            doctor, patient = (Participant(server.base_url, server.ws_url) for _ in range(2))
-            ok(await doctor.open(consultation.link("medecin")))
-            ok(await patient.open(consultation.link("patient")))
-            pairs.append((doctor, patient, await doctor.socket()))
-        per_loop = args.updates // args.concurrency
+Operation = Callable[["Clinic", int], Awaitable[Any]]
 
-        async def loop(patient: Participant, socket: Socket, count: int) -> None:
-            for index in range(count):
-                ok(await patient.http.post("/session/infos", json={"data": {"n": index}}))
-            await socket.events("infoUpdate", count, timeout=60)
 
-        # Warm-up: prepared statements, pool connections, the interpreter's caches.
-        await asyncio.gather(*(loop(p, s, 20) for _, p, s in pairs))
-        for _, _, socket in pairs:
-            socket.notifications.clear()
-        server_process = psutil.Process(server.process.pid)
-        cpu_server, cpu_database = cpu_seconds(server_process), cpu_seconds(database)
-        started = time.perf_counter()
-        await asyncio.gather(*(loop(p, s, per_loop) for _, p, s in pairs))
-        elapsed = time.perf_counter() - started
-        count = per_loop * args.concurrency
-        server_ms = (cpu_seconds(server_process) - cpu_server) / count * 1000
-        database_ms = (cpu_seconds(database) - cpu_database) / count * 1000
-        print(
-            f"\nPOST /session/infos x{count} ({args.concurrency} at once, each delivered):"
-            f" {count / elapsed:.0f} req/s, server CPU {server_ms:.2f} ms per update,"
-            f" PostgreSQL CPU {database_ms:.2f} ms per update"
+class Clinic:
+    """One consultation of the CPU runs: the doctor's and the patient's clients and sockets."""
+
+    def __init__(self, server: RunningServer, consultation: Consultation) -> None:
+        self.server = server
+        self.consultation = consultation
+        self.doctor, self.patient, self.other = (
+            Participant(server.base_url, server.ws_url) for _ in range(3)
         )
-        for doctor, patient, _ in pairs:
-            await doctor.close()
-            await patient.close()
+
+    async def open(self) -> None:
+        ok(await self.doctor.open(self.consultation.link("medecin")))
+        ok(await self.patient.open(self.consultation.link("patient")))
+        self.doctor_socket = await self.doctor.socket()
+        self.patient_socket = await self.patient.socket()
+
+    async def close(self) -> None:
+        for client in (self.doctor, self.patient, self.other):
+            await client.close()
+
+
+async def _connect_and_leave(clinic: Clinic, _: int) -> None:
+    socket = await clinic.patient.socket()
+    await socket.close()
+    clinic.patient.sockets.remove(socket)
+
+
+async def _pending(clinic: Clinic, _: int) -> None:
+    clinic.other.http.cookies.clear()  # another client each time: a new pending session
+    ok(await clinic.other.open(clinic.consultation.link("patient")))
+
+
+OPERATIONS: dict[str, Operation] = {
+    "POST /session/infos": lambda c, i: c.patient.http.post(
+        "/session/infos", json={"data": {"n": i}}
+    ),
+    "GET /session/infos": lambda c, i: c.patient.http.get("/session/infos"),
+    "POST /message": lambda c, i: c.patient.http.post("/message", json={"text": f"m{i}"}),
+    "socket sendMessage": lambda c, i: c.patient_socket.request("sendMessage", {"text": f"s{i}"}),
+    "GET /messages": lambda c, i: c.patient.http.get("/messages"),
+    "GET link: doctor": lambda c, i: c.doctor.open(c.consultation.link("medecin")),
+    "GET link: pending": _pending,
+    "socket connect + leave": _connect_and_leave,
+}
+
+
+async def cpu_per_operation(server: RunningServer, database: psutil.Process, args: Any) -> None:
+    """Each operation ``args.batch`` times, from ``args.concurrency`` consultations at once:
+    the server's and PostgreSQL's CPU per operation."""
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as operator:
+        clinics = [
+            Clinic(server, await create_consultation(operator, server.operator_key))
+            for _ in range(args.concurrency)
+        ]
+        for clinic in clinics:
+            await clinic.open()
+        server_process = psutil.Process(server.process.pid)
+        per_loop = args.batch // args.concurrency
+        print(f"\n| {args.concurrency} at once | req/s | server CPU per request | PostgreSQL CPU |")
+        print("|---|---|---|---|")
+        for name, operation in OPERATIONS.items():
+
+            async def loop(clinic: Clinic, count: int, operation: Operation = operation) -> None:
+                for index in range(count):
+                    result = await operation(clinic, index)
+                    if isinstance(result, httpx.Response):
+                        ok(result)
+
+            await asyncio.gather(*(loop(clinic, 10) for clinic in clinics))  # warm-up
+            await asyncio.sleep(0.3)
+            cpu_server, cpu_database = cpu_seconds(server_process), cpu_seconds(database)
+            started = time.perf_counter()
+            await asyncio.gather(*(loop(clinic, per_loop) for clinic in clinics))
+            elapsed = time.perf_counter() - started
+            await asyncio.sleep(0.3)  # what follows the answers (a socket's leaving)
+            count = per_loop * args.concurrency
+            server_ms = (cpu_seconds(server_process) - cpu_server) / count * 1000
+            database_ms = (cpu_seconds(database) - cpu_database) / count * 1000
+            print(f"| {name} | {count / elapsed:.0f} | {server_ms:.2f} ms | {database_ms:.2f} ms |")
+        for clinic in clinics:
+            await clinic.close()
 
 
 def main(args: argparse.Namespace) -> None:
@@ -177,16 +224,16 @@ def main(args: argparse.Namespace) -> None:
         tally = Tally(counter, args.sql)
         asyncio.run(operations(server, tally))
         tally.report()
-        if args.updates:
+        if args.batch:
             database = psutil.Process(postmaster(database_url))
             for _ in range(args.repeat):
-                asyncio.run(form_updates(server, database, args))
+                asyncio.run(cpu_per_operation(server, database, args))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sql", action="store_true", help="list each round trip's SQL")
-    parser.add_argument("--updates", type=int, default=0, help="form updates to time (CPU)")
+    parser.add_argument("--batch", type=int, default=0, help="runs of each operation (CPU)")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--repeat", type=int, default=1, help="runs of the form updates")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of the batches")
     main(parser.parse_args())
