@@ -26,6 +26,7 @@ from app.http.routes import (
 from app.http.streaming import StreamingHTTPConnection, finish_unread_body
 from app.media.rooms import MediaRooms
 from app.persistence.db import create_engine, session_factory
+from app.persistence.statements import Statements
 from app.persistence.storage import LocalStorage
 from app.realtime.broker import Broker
 from app.runtime.lifespan import lifespan
@@ -86,6 +87,7 @@ def _state(config: Settings) -> AppState:
         settings=config,
         engine=engine,
         db=session_factory(engine),
+        sql=Statements(engine),
         broker=broker,
         storage=LocalStorage(config.data_dir / "documents"),
         media=MediaRooms(config, broker),

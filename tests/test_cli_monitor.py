@@ -12,7 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.persistence.db import create_engine, session_factory
+from app.persistence.db import create_engine
+from app.persistence.statements import Statements
 from app.persistence.storage import LocalStorage
 from app.services import onetoones
 from tests.fresh_db import fresh_database
@@ -38,9 +39,8 @@ async def consultations_created_on(url: str, *days: str) -> list[int]:
     ids = []
     try:
         for _ in days:
-            async with session_factory(engine)() as db:
-                onetoone, _ = await onetoones.create(db)
-            ids.append(onetoone.id)
+            onetoone, _ = await onetoones.create(Statements(engine))
+            ids.append(onetoone["id"])
     finally:
         await engine.dispose()
     with psycopg.connect(url, autocommit=True) as sql:

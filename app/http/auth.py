@@ -1,6 +1,8 @@
 """Who is calling: an operator (the clinic's backend) or a participant's session credential.
 
-Views say whom they serve with ``operator_required`` or ``participant_required``.
+Views say whom they serve with ``operator_required`` or ``participant_required``. The hottest
+ones instead hand the ``request_credential`` to a service that checks it in the statement
+that does their work (one round trip), under the same rule (``sessions.admitted``).
 """
 
 from collections.abc import Awaitable, Callable
@@ -12,7 +14,7 @@ from werkzeug.datastructures import Headers
 
 from app.errors import Refused
 from app.runtime.state import state
-from app.services.sessions import Caller, authenticate
+from app.services.sessions import Caller, admitted, authenticate
 from app.services.tokens import same_secret
 
 COOKIE_NAME = "hocovisio_session"
@@ -35,9 +37,13 @@ def is_operator(headers: Headers) -> bool:
     return key is not None and given is not None and same_secret(given, key.get_secret_value())
 
 
+def request_credential() -> str | None:
+    """The request's session credential (bearer token or cookie), unchecked."""
+    return credential_from(request.headers, request.cookies)
+
+
 async def optional_caller() -> Caller | None:
-    async with state().db() as db:
-        return await authenticate(db, credential_from(request.headers, request.cookies))
+    return await authenticate(state().sql, request_credential())
 
 
 View = Callable[..., Awaitable[Any]]
@@ -63,11 +69,7 @@ def participant_required(
     def decorator(view: View) -> View:
         @wraps(view)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            caller = await optional_caller()
-            if caller is None:
-                raise Refused(401, "session not valid")
-            if caller.session.is_pending and not allow_pending:
-                raise Refused(403, "session is waiting for the doctor's validation")
+            caller = admitted(await optional_caller(), allow_pending)
             return await view(*args, caller=caller, **kwargs)
 
         return wrapper

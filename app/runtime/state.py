@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config.settings import Settings
 from app.media.rooms import MediaRooms
+from app.persistence.statements import Statements
 from app.persistence.storage import Storage
 from app.realtime.broker import Broker
 from app.runtime.metrics import Metrics
@@ -26,6 +27,7 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     db: async_sessionmaker[AsyncSession]
+    sql: Statements  # the hot paths' single statements, on the same pool
     broker: Broker
     storage: Storage
     media: MediaRooms

@@ -3,34 +3,70 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, LiteralString, Protocol
 
 from sqlalchemy import delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Refused
-from app.persistence.models import ROLES, Document, MedicalInfo, Message, OneToOne, Session
+from app.persistence.models import ROLES, Document, Message, OneToOne
+from app.persistence.models._base import iso
+from app.persistence.statements import Statements
 from app.persistence.storage import Storage
 from app.realtime.broker import Broker, Event
 from app.services import audit, stats
 from app.services.audit import OPERATOR, Actor
 from app.services.tokens import new_token, same_secret
 
+# The consultation, one session per role (ids in the order of ``ROLES``), its empty form and
+# its stats row: one statement.
+CREATE = """WITH created AS (
+    INSERT INTO onetoone (token, status) VALUES (%(token)s, 'active')
+    RETURNING id, token, status, created_at, updated_at, killed_at
+), sessions AS (
+    INSERT INTO session (onetoone_id, token, role, token_onetime_used, validate_fromadmin)
+    SELECT created.id, t.token, t.role, 0, 1
+    FROM created, unnest(%(tokens)s::text[], %(roles)s::text[]) WITH ORDINALITY AS t(token, role, n)
+    ORDER BY t.n
+    RETURNING id, token, role, token_onetime_used, validate_fromadmin, created_at, updated_at
+), form AS (
+    INSERT INTO medical_info (onetoone_id, data) SELECT id, '{}' FROM created
+), counted AS (
+    INSERT INTO stats (event, onetoone_id, detail) SELECT 'created', id, '{}' FROM created
+)
+SELECT created.id AS onetoone_id, created.token AS onetoone_token, created.status,
+       created.created_at AS onetoone_created_at, created.updated_at AS onetoone_updated_at,
+       created.killed_at, sessions.*
+FROM created, sessions ORDER BY sessions.id"""
 
-async def create(db: AsyncSession) -> tuple[OneToOne, list[Session]]:
-    """A new consultation with its form and one session for each role."""
-    onetoone = OneToOne(token=new_token())
-    db.add(onetoone)
-    await db.flush()
-    assert onetoone.id is not None
-    sessions = [Session(onetoone_id=onetoone.id, token=new_token(), role=role) for role in ROLES]
-    db.add_all(sessions)
-    db.add(MedicalInfo(onetoone_id=onetoone.id, data={}))
-    stats.record(db, "created", onetoone.id)
-    await db.commit()
-    for row in (onetoone, *sessions):
-        await db.refresh(row)
+
+async def create(sql: Statements) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A new consultation with its form and one session for each role: their answers."""
+    params = {"token": new_token(), "tokens": [new_token() for _ in ROLES], "roles": list(ROLES)}
+    rows = await sql.all(CREATE, params)
+    first = rows[0]
+    onetoone = {
+        "id": first.onetoone_id,
+        "token": first.onetoone_token,
+        "status": first.status,
+        "created_at": iso(first.onetoone_created_at),
+        "updated_at": iso(first.onetoone_updated_at),
+        "killed_at": iso(first.killed_at),
+    }
+    sessions = [
+        {
+            "id": row.id,
+            "token": row.token,
+            "onetoone_token": row.onetoone_token,
+            "role": row.role,
+            "token_onetime_used": row.token_onetime_used,
+            "validate_fromadmin": row.validate_fromadmin,
+            "created_at": iso(row.created_at),
+            "updated_at": iso(row.updated_at),
+        }
+        for row in rows
+    ]
     return onetoone, sessions
 
 
@@ -70,10 +106,30 @@ async def touch(db: AsyncSession, onetoone_id: int) -> None:
     )
 
 
-async def note_activity(db: AsyncSession, onetoone_id: int) -> None:
-    """``touch`` and commit: a socket of the consultation connected or left."""
-    await touch(db, onetoone_id)
-    await db.commit()
+def touched(onetoone_id: LiteralString) -> LiteralString:
+    """``touch`` as the body of a data-modifying CTE (``touched AS (...)``), for one statement
+    that does more. ``onetoone_id`` is its SQL (a parameter, a subquery); the statement passes
+    ``resolution=ACTIVITY_RESOLUTION``.
+
+    PostgreSQL runs a statement's CTEs in no set order: a CTE that locks rows beneath the
+    consultation refers to ``touched`` (``(SELECT count(*) FROM touched) >= 0``), so that
+    the consultation's row lock, when this takes it, comes first.
+    """
+    return (
+        "UPDATE onetoone SET last_activity_at = now(), updated_at = now()"
+        " WHERE id = "
+        + onetoone_id
+        + " AND status = 'active' AND last_activity_at < now() - %(resolution)s::interval"
+        " RETURNING id"
+    )
+
+
+NOTE_ACTIVITY = "WITH touched AS (" + touched("%(onetoone_id)s") + ") SELECT 1"
+
+
+async def note_activity(sql: Statements, onetoone_id: int) -> None:
+    """``touch`` in a statement of its own: a socket of the consultation connected or left."""
+    await sql.one(NOTE_ACTIVITY, {"onetoone_id": onetoone_id, "resolution": ACTIVITY_RESOLUTION})
 
 
 async def kill(

@@ -7,34 +7,84 @@ connects), ``newSessionIsValidate`` to the session the doctor admits.
 
 from dataclasses import dataclass
 from enum import Enum
-
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import Any, LiteralString
 
 from app.errors import Refused
-from app.persistence.db import retried
-from app.persistence.models import OneToOne, Session, SessionCredential
+from app.persistence.models._base import iso
+from app.persistence.statements import Statements
 from app.realtime.broker import Audience, Broker, Event
-from app.services import onetoones, stats
+from app.services.onetoones import ACTIVITY_RESOLUTION, touched
 from app.services.tokens import credential_hash, new_token, same_secret
 
+# The caller behind a credential (parameter ``credential``: its hash, or NULL), as the first
+# CTE of a statement that authenticates and works at once. No row: unknown credential, or its
+# consultation is over.
+CALLER = """caller AS (
+    SELECT s.id AS session_id, s.onetoone_id, s.role, s.validate_fromadmin = 0 AS pending,
+           o.token AS onetoone_token, s.reopened_from_id
+    FROM session_credential c
+    JOIN session s ON s.id = c.session_id
+    JOIN onetoone o ON o.id = s.onetoone_id
+    WHERE c.credential_hash = %(credential)s AND o.status = 'active'
+)"""
+CALLER_COLUMNS = "caller.session_id, caller.onetoone_id, caller.role, caller.pending, \
+caller.onetoone_token, caller.reopened_from_id"
 
-@dataclass
+# What ``public_session`` shows of a session.
+SESSION_COLUMNS = "id, token, role, token_onetime_used, validate_fromadmin, created_at, updated_at"
+
+
+@dataclass(frozen=True)
 class Caller:
     """A logged-in client: the session its credential belongs to, in an active consultation."""
 
-    session: Session
-    onetoone: OneToOne
+    session_id: int
+    onetoone_id: int
+    role: str
+    pending: bool
+    onetoone_token: str
+    reopened_from_id: int | None = None
 
-    @property
-    def session_id(self) -> int:
-        assert self.session.id is not None
-        return self.session.id
+    def descends_from(self, session_id: int) -> bool:
+        """True for that session itself and for a session opened by re-opening its link."""
+        return session_id in (self.session_id, self.reopened_from_id)
 
-    @property
-    def onetoone_id(self) -> int:
-        assert self.onetoone.id is not None
-        return self.onetoone.id
+
+def credential_param(credential: str | None) -> bytes | None:
+    """The ``credential`` parameter of ``CALLER``: NULL matches no row."""
+    return credential_hash(credential) if credential else None
+
+
+def caller_of(row: Any) -> Caller | None:
+    """The ``CALLER_COLUMNS`` at the start of a statement's row (None when absent)."""
+    if row is None or row[0] is None:
+        return None
+    return Caller(*row[:6])
+
+
+def admitted(caller: Caller | None, allow_pending: bool = False) -> Caller:
+    """The rule of every participant's request: 401 without a live credential, 403 while the
+    session waits for the doctor."""
+    if caller is None:
+        raise Refused(401, "session not valid")
+    if caller.pending and not allow_pending:
+        raise Refused(403, "session is waiting for the doctor's validation")
+    return caller
+
+
+def public_session(row: Any, onetoone_token: str) -> dict[str, Any]:
+    """A session's answer from its ``SESSION_COLUMNS``, in that order."""
+    session_id, token, role, used, validated, created_at, updated_at = row[:7]
+    return {
+        "id": session_id,
+        "token": token,
+        "onetoone_token": onetoone_token,
+        "role": role,
+        "token_onetime_used": used,
+        "validate_fromadmin": validated,
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
+    }
 
 
 class Opening(Enum):
@@ -46,159 +96,237 @@ class Opening(Enum):
 
 @dataclass
 class OpenResult:
-    session: Session
-    onetoone: OneToOne
+    session: dict[str, Any]  # public_session
     opening: Opening
     credential: str | None
 
 
-async def authenticate(db: AsyncSession, credential: str | None) -> Caller | None:
+AUTHENTICATE = "WITH " + CALLER + " SELECT " + CALLER_COLUMNS + " FROM caller"
+
+
+async def authenticate(sql: Statements, credential: str | None) -> Caller | None:
     """The caller behind a credential, or None when it is unknown or its consultation is over."""
     if not credential:
         return None
-    row = (
-        await db.exec(
-            select(Session, OneToOne)
-            .join(SessionCredential, SessionCredential.session_id == Session.id)
-            .join(OneToOne, OneToOne.id == Session.onetoone_id)
-            .where(SessionCredential.credential_hash == credential_hash(credential))
-            .where(OneToOne.status == "active")
-        )
-    ).first()
-    return Caller(*row) if row else None
+    return caller_of(await sql.one(AUTHENTICATE, {"credential": credential_hash(credential)}))
 
 
-async def pending(db: AsyncSession, onetoone_id: int) -> list[Session]:
+CONNECT = (
+    "WITH "
+    + CALLER
+    + ", touched AS ("
+    + touched("(SELECT onetoone_id FROM caller)")
+    + ") SELECT "
+    + CALLER_COLUMNS
+    + " FROM caller"
+)
+
+
+async def connect(sql: Statements, credential: str | None) -> Caller | None:
+    """``authenticate`` for a socket that connects, noting the consultation's activity in the
+    same statement."""
+    if not credential:
+        return None
+    params = {"credential": credential_hash(credential), "resolution": ACTIVITY_RESOLUTION}
+    return caller_of(await sql.one(CONNECT, params))
+
+
+WAITING_ROOM = (
+    "SELECT "
+    + SESSION_COLUMNS
+    + " FROM session WHERE onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0 ORDER BY id"
+)
+
+
+async def pending(sql: Statements, onetoone_id: int, onetoone_token: str) -> list[dict[str, Any]]:
     """The consultation's waiting room: its sessions not yet admitted, oldest first."""
-    return list(
-        (
-            await db.exec(
-                select(Session)
-                .where(Session.onetoone_id == onetoone_id)
-                .where(Session.validate_fromadmin == 0)
-                .order_by(Session.id)
-            )
-        ).all()
-    )
+    rows = await sql.all(WAITING_ROOM, {"onetoone_id": onetoone_id})
+    return [public_session(row, onetoone_token) for row in rows]
 
 
-async def _log_in(db: AsyncSession, session: Session) -> str:
-    credential = new_token()
-    assert session.id is not None
-    db.add(SessionCredential(session_id=session.id, credential_hash=credential_hash(credential)))
-    return credential
+# The link and, when the client sent a credential, who it is: one round trip.
+LINK = (
+    "WITH "
+    + CALLER
+    + """, link AS (
+    SELECT s.id AS link_id, s.role AS link_role, s.token AS link_token,
+           s.reopened_from_id AS link_reopened_from_id, s.token_onetime_used,
+           s.validate_fromadmin, o.id AS link_onetoone_id, o.token AS link_onetoone_token,
+           o.status
+    FROM session s JOIN onetoone o ON o.id = s.onetoone_id
+    WHERE s.token = %(session_token)s AND o.token = %(onetoone_token)s
+)
+SELECT """
+    + CALLER_COLUMNS
+    + """, link.* FROM (SELECT 1) AS one
+LEFT JOIN caller ON true LEFT JOIN link ON true"""
+)
+
+# Each way of opening a link is one statement: note the activity (first: the consultation's
+# row is locked before the session's), change the session, log the client in, count it.
+_OPEN_HEAD = "WITH touched AS (" + touched("%(onetoone_id)s") + ")"
+_LOG_IN = (
+    "logged_in AS (INSERT INTO session_credential (session_id, credential_hash)"
+    " SELECT id, %(credential)s::bytea FROM opened WHERE %(credential)s::bytea IS NOT NULL)"
+)
+_COUNT = (
+    "counted AS (INSERT INTO stats (event, onetoone_id, session_id, detail)"
+    " SELECT %(event)s::text, %(onetoone_id)s::integer, id, '{}' FROM opened)"
+)
+_OPEN_TAIL = ", " + _LOG_IN + ", " + _COUNT + " SELECT " + SESSION_COLUMNS + " FROM opened"
+# The doctor's link, or a client opening its own session again: nothing changes.
+OPEN_AS_IS = (
+    _OPEN_HEAD
+    + ", opened AS (SELECT "
+    + SESSION_COLUMNS
+    + " FROM session WHERE id = %(session_id)s AND (SELECT count(*) FROM touched) >= 0)"
+    + _OPEN_TAIL
+)
+# A one-time link's first use: only one client wins it, the others wait in the room.
+OPEN_FIRST_USE = (
+    _OPEN_HEAD
+    + """, opened AS (
+    UPDATE session SET token_onetime_used = 1, updated_at = now()
+    WHERE id = %(session_id)s AND token_onetime_used = 0 AND validate_fromadmin = 1
+      AND (SELECT count(*) FROM touched) >= 0
+    RETURNING """
+    + SESSION_COLUMNS
+    + ")"
+    + _OPEN_TAIL
+)
+# A used link opened by another client: a new session, in the waiting room.
+OPEN_PENDING = (
+    _OPEN_HEAD
+    + """, opened AS (
+    INSERT INTO session (onetoone_id, token, role, reopened_from_id, token_onetime_used,
+                         validate_fromadmin)
+    SELECT %(onetoone_id)s::integer, %(token)s::text, %(role)s::text,
+           %(reopened_from_id)s::integer, 0, 0
+    WHERE (SELECT count(*) FROM touched) >= 0
+    RETURNING """
+    + SESSION_COLUMNS
+    + ")"
+    + _OPEN_TAIL
+)
 
 
-@retried
 async def open_link(
-    db: AsyncSession,
+    sql: Statements,
     broker: Broker,
     onetoone_token: str,
     session_token: str,
-    caller: Caller | None,
+    credential: str | None,
 ) -> OpenResult | None:
-    """Apply the original specification's rules for ``GET /session/<ot>/<st>``.
+    """Apply the original specification's rules for ``GET /session/<ot>/<st>``; ``credential``
+    is the one the client already holds, if any.
 
-    None means "session not valid". A new pending session is announced to the doctor. The
-    session row is locked, so two clients racing on a one-time link cannot both get it;
-    ``FOR NO KEY UPDATE``, so that a message or document inserted meanwhile, which only
-    references the session, does not wait for it.
+    None means "session not valid". A new pending session is announced to the doctor. A
+    one-time link's first use is a conditional update of the session's row: of two clients
+    racing on it, one wins, and the other, finding it used under the row's lock, waits in
+    the room.
     """
-    row = (
-        await db.exec(
-            select(Session, OneToOne)
-            .join(OneToOne, OneToOne.id == Session.onetoone_id)
-            .where(Session.token == session_token, OneToOne.token == onetoone_token)
-            .with_for_update(of=Session, key_share=True)
-        )
-    ).first()
-    if row is None:
-        return None
-    session, onetoone = row
+    params: dict[str, Any] = {
+        "credential": credential_param(credential),
+        "session_token": session_token,
+        "onetoone_token": onetoone_token,
+    }
+    row = await sql.one(LINK, params)
+    assert row is not None
     if (
-        onetoone.status != "active"
-        or not same_secret(session_token, session.token)
-        or not same_secret(onetoone_token, onetoone.token)
+        row.link_id is None
+        or row.status != "active"
+        or not same_secret(session_token, row.link_token)
+        or not same_secret(onetoone_token, row.link_onetoone_token)
     ):
         return None
+    caller = caller_of(row)
+    params = {"onetoone_id": row.link_onetoone_id, "resolution": ACTIVITY_RESOLUTION}
 
-    if caller is not None and caller.session.descends_from(session):
-        own = await db.get(Session, caller.session_id)
-        assert own is not None
-        result = OpenResult(own, onetoone, Opening.LOGGED_IN, None)
-    elif session.role == "medecin":
-        result = OpenResult(session, onetoone, Opening.MEDECIN, await _log_in(db, session))
-    elif session.token_onetime_used == 0 and not session.is_pending:
-        session.token_onetime_used = 1
-        db.add(session)
-        result = OpenResult(session, onetoone, Opening.FIRST_USE, await _log_in(db, session))
-    else:
-        assert onetoone.id is not None
-        pending = Session(
-            onetoone_id=onetoone.id,
-            token=new_token(),
-            role=session.role,
-            reopened_from_id=session.reopened_from_id or session.id,
-            token_onetime_used=0,
-            validate_fromadmin=0,
+    async def open_as(statement: LiteralString, opening: Opening, **more: Any) -> OpenResult | None:
+        login = None if opening is Opening.LOGGED_IN else new_token()
+        opened = await sql.one(
+            statement,
+            {**params, **more, "event": opening.value, "credential": credential_param(login)},
         )
-        db.add(pending)
-        await db.flush()
-        result = OpenResult(pending, onetoone, Opening.PENDING, await _log_in(db, pending))
-    stats.record(db, result.opening.value, onetoone.id, result.session.id)
-    await onetoones.touch(db, onetoone.id)
-    await db.commit()
-    await db.refresh(result.session)
-    if result.opening is Opening.PENDING:
+        if opened is None:
+            return None
+        return OpenResult(public_session(opened, row.link_onetoone_token), opening, login)
+
+    if caller is not None and caller.descends_from(row.link_id):
+        result = await open_as(OPEN_AS_IS, Opening.LOGGED_IN, session_id=caller.session_id)
+    elif row.link_role == "medecin":
+        result = await open_as(OPEN_AS_IS, Opening.MEDECIN, session_id=row.link_id)
+    elif row.token_onetime_used == 0 and row.validate_fromadmin == 1:
+        result = await open_as(OPEN_FIRST_USE, Opening.FIRST_USE, session_id=row.link_id)
+    else:
+        result = None
+    if result is None:
+        result = await open_as(
+            OPEN_PENDING,
+            Opening.PENDING,
+            token=new_token(),
+            role=row.link_role,
+            reopened_from_id=row.link_reopened_from_id or row.link_id,
+        )
+        assert result is not None
         broker.publish(
-            onetoone.id,
-            Event("newSessionToValidate", {"session": result.session.public(onetoone.token)}),
+            row.link_onetoone_id,
+            Event("newSessionToValidate", {"session": result.session}),
             Audience.role("medecin"),
         )
     return result
 
 
-async def replay_waiting_room(db: AsyncSession, broker: Broker, doctor: Caller) -> None:
+async def replay_waiting_room(sql: Statements, broker: Broker, doctor: Caller) -> None:
     """Tell a doctor's socket that connects about the clients already waiting, as if they
     had just come.
 
     Called after the socket subscribed, so none is missed; one arriving in between may be
     announced twice, and clients key the waiting room by session id.
     """
-    for session in await pending(db, doctor.onetoone_id):
+    for session in await pending(sql, doctor.onetoone_id, doctor.onetoone_token):
         broker.publish(
             doctor.onetoone_id,
-            Event("newSessionToValidate", {"session": session.public(doctor.onetoone.token)}),
+            Event("newSessionToValidate", {"session": session}),
             Audience.sessions(doctor.session_id),
         )
 
 
-@retried
-async def validate(db: AsyncSession, broker: Broker, doctor: Caller, session_id: int) -> None:
+# The target's consultation (NULL: no such session) and, when it was waiting in the doctor's
+# consultation, the session as admitted.
+VALIDATE = (
+    """WITH admitted AS (
+    UPDATE session SET validate_fromadmin = 1, token_onetime_used = 1, updated_at = now()
+    WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0
+    RETURNING """
+    + SESSION_COLUMNS
+    + """, onetoone_id
+), counted AS (
+    INSERT INTO stats (event, onetoone_id, session_id, detail)
+    SELECT 'validated', onetoone_id, id, '{}' FROM admitted
+)
+SELECT admitted.*, (SELECT onetoone_id FROM session WHERE id = %(session_id)s) AS target
+FROM (SELECT 1) AS one LEFT JOIN admitted ON true"""
+)
+
+
+async def validate(sql: Statements, broker: Broker, doctor: Caller, session_id: int) -> None:
     """Admit a pending session of the doctor's consultation, and tell it so (its socket then
-    leaves the waiting room); admitting it again changes nothing."""
-    if doctor.session.role != "medecin":
+    leaves the waiting room); admitting it again changes nothing.
+
+    One conditional update: of two admissions racing, one admits and counts it."""
+    if doctor.role != "medecin":
         raise Refused(403, "only the doctor can validate a session")
-    session = (
-        await db.exec(
-            select(Session).where(Session.id == session_id).with_for_update(key_share=True)
-        )
-    ).first()
-    if session is None:
+    row = await sql.one(VALIDATE, {"session_id": session_id, "onetoone_id": doctor.onetoone_id})
+    assert row is not None
+    if row.target is None:
         raise Refused(404, "session not found")
-    if session.onetoone_id != doctor.onetoone_id:
+    if row.target != doctor.onetoone_id:
         raise Refused(403, "session belongs to another consultation")
-    if not session.is_pending:
-        await db.rollback()
+    if row.id is None:
         return
-    session.validate_fromadmin = 1
-    session.token_onetime_used = 1
-    db.add(session)
-    stats.record(db, "validated", session.onetoone_id, session.id)
-    await db.commit()
-    await db.refresh(session)
     broker.publish(
         doctor.onetoone_id,
-        Event("newSessionIsValidate", {"session": session.public(doctor.onetoone.token)}),
+        Event("newSessionIsValidate", {"session": public_session(row, doctor.onetoone_token)}),
         Audience.sessions(session_id),
     )

@@ -15,15 +15,14 @@ async def send_message(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
         raise Refused(400, "text must be a string")
     hocovisio = state()
     hocovisio.rate_limits.check_chat(peer.session_id)
-    async with hocovisio.db() as db:
-        message = await messages.post_text(
-            db,
-            hocovisio.broker,
-            peer.onetoone_id,
-            peer.session_id,
-            text,
-            hocovisio.settings.message_max_chars,
-        )
+    message = await messages.post_text(
+        hocovisio.sql,
+        hocovisio.broker,
+        peer.onetoone_id,
+        peer.session_id,
+        text,
+        hocovisio.settings.message_max_chars,
+    )
     return {"message": message}
 
 

@@ -39,22 +39,16 @@ DISPATCHER = Dispatcher(chat.HANDLERS, presence_requests.HANDLERS, devices.HANDL
 @bp.websocket("/ws")
 async def participant_socket() -> None:
     hocovisio = state()
-    async with hocovisio.db() as db:
-        caller = await sessions.authenticate(
-            db, credential_from(websocket.headers, websocket.cookies)
-        )
-        if caller is not None:
-            await onetoones.note_activity(db, caller.onetoone_id)
+    caller = await sessions.connect(
+        hocovisio.sql, credential_from(websocket.headers, websocket.cookies)
+    )
     if caller is None:
         abort(401, "session not valid")
     protocols = websocket.requested_subprotocols
     await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
 
     broker = hocovisio.broker
-    session = caller.session
-    peer = Peer(
-        websocket.send, caller.session_id, caller.onetoone_id, session.role, session.is_pending
-    )
+    peer = Peer(websocket.send, caller.session_id, caller.onetoone_id, caller.role, caller.pending)
     subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
     broker.replace_oldest(subscription, hocovisio.settings.max_sockets_per_session)
     if not peer.pending:
@@ -62,8 +56,7 @@ async def participant_socket() -> None:
     reader = asyncio.create_task(_read(peer))
     try:
         if peer.role == "medecin":
-            async with hocovisio.db() as db:
-                await sessions.replay_waiting_room(db, broker, caller)
+            await sessions.replay_waiting_room(hocovisio.sql, broker, caller)
         close_code = await _write(peer, subscription)
         reader.cancel()
         await websocket.close(close_code)
@@ -76,7 +69,7 @@ async def participant_socket() -> None:
             presence.left(broker, peer.onetoone_id, peer.session_id)
         async with hocovisio.db() as db:
             await stations.left(db, broker, hocovisio.devices, peer)
-            await onetoones.note_activity(db, peer.onetoone_id)
+        await onetoones.note_activity(hocovisio.sql, peer.onetoone_id)
 
 
 async def _write(peer: Peer, subscription: Subscription) -> int:

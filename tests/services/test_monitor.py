@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.persistence.db import create_engine, session_factory
+from app.persistence.statements import Statements
 from app.persistence.storage import LocalStorage
 from app.services import monitor, onetoones
 from app.services.audit import OPERATOR, Actor
@@ -27,10 +28,8 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 async def create(sessions: Sessions) -> int:
-    async with sessions() as db:
-        onetoone, _ = await onetoones.create(db)
-    assert onetoone.id is not None
-    return onetoone.id
+    onetoone, _ = await onetoones.create(Statements(sessions.kw["bind"]))
+    return onetoone["id"]
 
 
 async def run(sessions: Sessions, now: datetime, storage: LocalStorage) -> monitor.Report:

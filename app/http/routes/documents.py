@@ -143,7 +143,7 @@ async def download(document_id: int, caller: Caller) -> Response:
 
 
 def _actor(caller: Caller) -> Actor:
-    return Actor(role=caller.session.role, session_id=caller.session_id)
+    return Actor(role=caller.role, session_id=caller.session_id)
 
 
 def _download_headers(document: Document) -> dict[str, str]:

@@ -5,13 +5,11 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import RequestSchemaValidationError, validate_request
 
-from app.http.auth import participant_required
+from app.http.auth import request_credential
 from app.http.schemas import InfosRequest
 from app.http.schemas_responses import Form, documented
 from app.runtime.state import state
 from app.services import medical_info
-from app.services.audit import Actor
-from app.services.sessions import Caller
 
 bp = Blueprint("medical_info", __name__)
 
@@ -22,31 +20,24 @@ async def data_not_valid(_: RequestSchemaValidationError) -> tuple[dict[str, str
     return {"msg": "data not valid"}, 401
 
 
-def _actor(caller: Caller) -> Actor:
-    return Actor(caller.session.role, caller.session_id)
-
-
 @bp.get("/session/infos")
 @documented(Form, 400, 401, 403, 503)
-@participant_required()
-async def read_infos(caller: Caller) -> dict[str, Any]:
-    async with state().db() as db:
-        form = await medical_info.read(db, caller.onetoone_id, _actor(caller))
-    return {"id": form.id, "data": form.data}
+async def read_infos() -> dict[str, Any]:
+    """A participant's request: ``medical_info.read`` checks the credential."""
+    form_id, data = await medical_info.read(state().sql, request_credential())
+    return {"id": form_id, "data": data}
 
 
 @bp.post("/session/infos")
 @documented(Form, 400, 401, 403, 413, 503)
 @validate_request(InfosRequest)
-@participant_required()
-async def update_infos(data: InfosRequest, caller: Caller) -> dict[str, Any]:
-    async with state().db() as db:
-        form_id = await medical_info.merge(
-            db,
-            state().broker,
-            caller.onetoone_id,
-            data.data,
-            _actor(caller),
-            state().settings.form_max_bytes,
-        )
+async def update_infos(data: InfosRequest) -> dict[str, Any]:
+    """A participant's request: ``medical_info.merge`` checks the credential."""
+    form_id = await medical_info.merge(
+        state().sql,
+        state().broker,
+        request_credential(),
+        data.data,
+        state().settings.form_max_bytes,
+    )
     return {"id": form_id, "data": data.data}

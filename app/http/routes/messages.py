@@ -5,7 +5,7 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import validate_querystring, validate_request
 
-from app.http.auth import participant_required
+from app.http.auth import participant_required, request_credential
 from app.http.schemas import MessageRequest, MessagesQuery
 from app.http.schemas_responses import MessagePage, PostedMessage, documented
 from app.runtime.state import state
@@ -21,25 +21,23 @@ bp = Blueprint("messages", __name__)
 @participant_required()
 async def send_message(data: MessageRequest, caller: Caller) -> dict[str, Any]:
     state().rate_limits.check_chat(caller.session_id)
-    async with state().db() as db:
-        message = await messages.post_text(
-            db,
-            state().broker,
-            caller.onetoone_id,
-            caller.session_id,
-            data.text,
-            state().settings.message_max_chars,
-        )
+    message = await messages.post_text(
+        state().sql,
+        state().broker,
+        caller.onetoone_id,
+        caller.session_id,
+        data.text,
+        state().settings.message_max_chars,
+    )
     return {"message": message}
 
 
 @bp.get("/messages")
 @documented(MessagePage, 400, 401, 403, 503)
 @validate_querystring(MessagesQuery)
-@participant_required()
-async def list_messages(query_args: MessagesQuery, caller: Caller) -> dict[str, Any]:
-    async with state().db() as db:
-        shown, more = await messages.page(
-            db, caller.onetoone_id, query_args.before, query_args.limit
-        )
+async def list_messages(query_args: MessagesQuery) -> dict[str, Any]:
+    """A participant's request: ``messages.page`` checks the credential."""
+    shown, more = await messages.page(
+        state().sql, request_credential(), query_args.before, query_args.limit
+    )
     return {"messages": shown, "more": more}

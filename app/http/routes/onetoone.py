@@ -19,12 +19,8 @@ bp = Blueprint("onetoone", __name__)
 @documented(CreatedOneToOne, 400, 401, 503)
 @operator_required
 async def create_onetoone() -> dict[str, Any]:
-    async with state().db() as db:
-        onetoone, sessions = await onetoones.create(db)
-    return {
-        "onetoone": onetoone.public(),
-        "sessions": [session.public(onetoone.token) for session in sessions],
-    }
+    onetoone, sessions = await onetoones.create(state().sql)
+    return {"onetoone": onetoone, "sessions": sessions}
 
 
 @bp.delete("/onetoone/<token>")
@@ -37,7 +33,7 @@ async def kill_onetoone(token: str) -> dict[str, Any]:
     if caller is None:
         actor, own_onetoone_id = Actor(OPERATOR), None
     else:
-        actor, own_onetoone_id = Actor(caller.session.role, caller.session_id), caller.onetoone_id
+        actor, own_onetoone_id = Actor(caller.role, caller.session_id), caller.onetoone_id
     live = Live(state().broker, state().media)
     async with state().db() as db:
         await onetoones.end_on_request(db, token, actor, own_onetoone_id, state().storage, live)

@@ -6,7 +6,7 @@ from quart import Blueprint, Response, jsonify
 from quart_schema import validate_request
 
 from app.errors import Refused
-from app.http.auth import COOKIE_NAME, optional_caller, participant_required
+from app.http.auth import COOKIE_NAME, participant_required, request_credential
 from app.http.schemas import ValidateRequest
 from app.http.schemas_responses import OpenedSession, Validated, documented
 from app.runtime.state import state
@@ -19,12 +19,12 @@ bp = Blueprint("session", __name__)
 @bp.get("/session/<onetoone_token>/<session_token>")
 @documented(OpenedSession, 400, 401, 429, 503)
 async def open_session(onetoone_token: str, session_token: str) -> Response:
-    caller = await optional_caller()
-    async with state().db() as db:
-        result = await sessions.open_link(db, state().broker, onetoone_token, session_token, caller)
+    result = await sessions.open_link(
+        state().sql, state().broker, onetoone_token, session_token, request_credential()
+    )
     if result is None:
         raise Refused(401, "session not valid")
-    body = result.session.public(result.onetoone.token)
+    body = dict(result.session)
     if result.credential is not None:
         body["credential"] = result.credential
     response = jsonify({"session": body})
@@ -45,6 +45,5 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
 @validate_request(ValidateRequest)
 @participant_required()
 async def validate_session(data: ValidateRequest, caller: Caller) -> dict[str, Any]:
-    async with state().db() as db:
-        await sessions.validate(db, state().broker, caller, data.sessionId)
+    await sessions.validate(state().sql, state().broker, caller, data.sessionId)
     return {"success": data.sessionId}

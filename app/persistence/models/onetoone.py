@@ -1,12 +1,11 @@
 """OneToOne: a consultation."""
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from ._base import created_at_column, iso, updated_at_column
+from ._base import created_at_column, updated_at_column
 
 
 class OneToOne(SQLModel, table=True):
@@ -27,13 +26,3 @@ class OneToOne(SQLModel, table=True):
     # Touched when a link is opened, the form changes or a socket connects or leaves; the
     # monitor kills consultations idle for too long.
     last_activity_at: datetime | None = Field(default=None, sa_column=created_at_column())
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "token": self.token,
-            "status": self.status,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-            "killed_at": iso(self.killed_at),
-        }

@@ -1,12 +1,11 @@
 """Session: one participant's access to a consultation, and the credentials it has handed out."""
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from ._base import created_at_column, iso, updated_at_column
+from ._base import created_at_column, updated_at_column
 
 ROLES = ("medecin", "patient", "guest")
 
@@ -35,26 +34,6 @@ class Session(SQLModel, table=True):
     validate_fromadmin: int = 1
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
-
-    def descends_from(self, other: "Session") -> bool:
-        """True for ``other`` itself and for a session opened by re-opening ``other``'s link."""
-        return other.id in (self.id, self.reopened_from_id)
-
-    @property
-    def is_pending(self) -> bool:
-        return self.validate_fromadmin == 0
-
-    def public(self, onetoone_token: str) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "token": self.token,
-            "onetoone_token": onetoone_token,
-            "role": self.role,
-            "token_onetime_used": self.token_onetime_used,
-            "validate_fromadmin": self.validate_fromadmin,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
 
 
 class SessionCredential(SQLModel, table=True):
