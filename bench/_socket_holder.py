@@ -25,7 +25,7 @@ from protoo.websocket import connect
 from ._common import raise_open_files
 
 ATTEMPTS = 5
-PROGRESS = 500
+PROGRESS = 100
 TIMEOUT = 60.0
 
 
@@ -65,7 +65,7 @@ async def hold(ws_url: str, credentials: list[str], concurrency: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ws-url", required=True)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=8)
     arguments = parser.parse_args()
     raise_open_files()
     credentials = json.loads(sys.stdin.readline())

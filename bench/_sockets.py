@@ -57,7 +57,7 @@ class Scenario:
     holders: int
     rate: float  # updates per second
     seconds: float
-    connect_loops: int = 4  # per holder
+    connect_loops: int = 8  # per holder
 
 
 @dataclass
