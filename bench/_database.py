@@ -8,8 +8,8 @@ and counts statements only if the extension is already loaded there.
 A statement is one round trip unless the client pipelines several (psycopg's pipeline
 mode). BEGIN, COMMIT and ROLLBACK count, as PostgreSQL tracks utility statements by default;
 SQLAlchemy's pool pre-ping does not: it sends an empty query (``;``), which PostgreSQL does not
-track. So the round trips are the statements, plus one per pool checkout while pre-ping is
-on, minus what is pipelined.
+track. A checkout is followed by a BEGIN, so ``Counts`` also gives the BEGINs: the round trips
+are the statements, plus the BEGINs while pre-ping is on, minus what is pipelined.
 """
 
 import contextlib
@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 import psycopg
@@ -69,6 +70,14 @@ def postmaster(database_url: str) -> int:
         return psutil.Process(row[0]).ppid()
 
 
+class Counts(NamedTuple):
+    statements: int
+    begins: int  # explicit transactions: BEGIN or START TRANSACTION
+
+    def __sub__(self, earlier: "Counts") -> "Counts":
+        return Counts(self.statements - earlier.statements, self.begins - earlier.begins)
+
+
 class Statements:
     """The number of SQL statements PostgreSQL has run so far (this reader's left out), or
     None without ``pg_stat_statements``. Keeps one connection open, idle between reads."""
@@ -81,16 +90,17 @@ class Statements:
         except psycopg.Error:
             self.available = False
 
-    def count(self) -> int | None:
+    def count(self) -> Counts | None:
         if not self.available:
             return None
         row = self._connection.execute(
-            "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements"
-            " WHERE query NOT LIKE %s",
+            "SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(calls) FILTER (WHERE"
+            " query ILIKE 'BEGIN%%' OR query ILIKE 'START TRANSACTION%%'), 0)::bigint"
+            " FROM pg_stat_statements WHERE query NOT LIKE %s",
             (OWN_QUERIES,),
         ).fetchone()
         assert row is not None
-        return int(row[0])
+        return Counts(int(row[0]), int(row[1]))
 
     def close(self) -> None:
         self._connection.close()

@@ -70,7 +70,7 @@ class Stage:
         ]
         self.deliveries: dict[str, list[float]] = {}
 
-    def _counters(self) -> dict[str, float | None]:
+    def _counters(self) -> dict[str, Any]:
         return {
             "server": cpu_seconds(self.server),
             "database": cpu_seconds(self.database) if self.database else None,
@@ -105,8 +105,7 @@ class Stage:
         await asyncio.sleep(SETTLE)
         after = self._counters()
         spent = {
-            name: None if value is None else after[name] - value  # type: ignore[operator]
-            for name, value in before.items()
+            name: None if value is None else after[name] - value for name, value in before.items()
         }
         self.result[operation] = {
             "n": len(latencies),
@@ -114,7 +113,8 @@ class Stage:
             "latencies": latencies,
             "errors": errors,
             "cpu": {name: spent[name] for name in ("server", "database", "generator")},
-            "statements": spent["statements"],
+            "statements": None if spent["statements"] is None else spent["statements"][0],
+            "begins": None if spent["statements"] is None else spent["statements"][1],
         }
         return results
 

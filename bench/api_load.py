@@ -8,8 +8,8 @@ both alike; the report gives requests per second, p50/p99 latency per operation,
 delivery latency and errors, the ratio to the ceiling, and server, PostgreSQL and generator
 CPU per request. Then each operation of the mix runs alone over ``--operations``
 consultations (bench/_operations.py), for its own server CPU, PostgreSQL CPU, SQL statements
-(the round trips' upper bound: ``pg_stat_statements`` in the embedded PostgreSQL) and
-p50/p99 at the same concurrency.
+and BEGINs (``pg_stat_statements`` in the embedded PostgreSQL; bench/_database.py says how
+they relate to round trips) and p50/p99 at the same concurrency.
 
 Every simulated clinic calls from 127.0.0.1, so the per-address rate limits are turned off
 for the run (``HOCOVISIO_RATE_LIMIT_ENABLED=false``): they would measure the limiter.
@@ -84,24 +84,26 @@ def report_operations(result: dict[str, Any], concurrency: int) -> None:
     """Each operation alone: latency, CPU per operation and SQL statements per operation."""
     print(
         f"each operation alone, {concurrency} concurrent loops (CPU and statements per"
-        " operation; PostgreSQL: postmaster and backends; statements: pg_stat_statements)"
+        " operation; PostgreSQL: postmaster and backends; statements: pg_stat_statements, the"
+        " round trips but for the pool's pre-pings, one per BEGIN while on)"
     )
     print(
         f"  {'operation':20} {'n':>5} {'err':>4} {'p50':>10} {'p99':>10} {'server CPU':>11}"
-        f" {'PG CPU':>9} {'generator':>10} {'statements':>10}"
+        f" {'PG CPU':>9} {'generator':>10} {'statements':>10} {'BEGIN':>6}"
     )
     for operation, figures in result["operations"].items():
         n = max(figures["n"], 1)
         cpu = figures["cpu"]
         database = "-" if cpu["database"] is None else ms(cpu["database"] / n)
-        statements = figures["statements"]
+        statements, begins = figures["statements"], figures["begins"]
         count = "-" if statements is None else f"{statements / n:.1f}"
+        transactions = "-" if begins is None else f"{begins / n:.1f}"
         print(
             f"  {operation:20} {figures['n']:5} {sum(figures['errors'].values()):4}"
             f" {ms(percentile(figures['latencies'], 0.5)):>10}"
             f" {ms(percentile(figures['latencies'], 0.99)):>10}"
             f" {ms(cpu['server'] / n):>11} {database:>9} {ms(cpu['generator'] / n):>10}"
-            f" {count:>10}"
+            f" {count:>10} {transactions:>6}"
         )
         for error, times in figures["errors"].items():
             print(f"    error x{times}: {error}")

@@ -10,8 +10,8 @@ server is busy, not saturated), for ``--rounds`` rounds after a warm-up. Each ro
 
 * the server process's CPU per update (its SFU workers, idle here, are not counted);
 * PostgreSQL's CPU per update (the postmaster and all its processes: backends, WAL writer...);
-* SQL statements per update (BEGIN and COMMIT included, not the pool's pre-ping, an empty
-  query: bench/_database.py says how they relate to round trips);
+* SQL statements per update, and the BEGINs among them (the pool's pre-ping, an empty query,
+  is not counted: bench/_database.py says how they relate to round trips);
 * the update's latency p50/p99, and the events the doctors' sockets received.
 
 The figure to compare is the median round's server CPU (target: 2 ms).
@@ -38,7 +38,7 @@ from tests.server import RunningServer, hocovisio
 
 from ._api_client import TIMEOUT, Socket
 from ._common import cpu_seconds, machine, ms, percentile
-from ._database import Statements, postgres, postmaster
+from ._database import Counts, Statements, postgres, postmaster
 from ._operations import answer, bearer
 
 ROLES = ("medecin", "patient", "guest")
@@ -87,7 +87,7 @@ def received(consultations: list[dict[str, Any]]) -> int:
 
 def counters(
     server: psutil.Process, database: psutil.Process | None, statements: Statements
-) -> tuple[float, float, int | None]:
+) -> tuple[float, float, Counts | None]:
     """The server process's CPU seconds (not its SFU workers'), PostgreSQL's, statements."""
     return cpu_seconds(server, children=False), cpu_seconds(database), statements.count()
 
@@ -119,7 +119,9 @@ async def measure(arguments: argparse.Namespace, server: RunningServer, database
                     "seconds": seconds,
                     "server": (after[0] - before[0]) / n,
                     "database": (after[1] - before[1]) / n,
-                    "statements": None if after[2] is None else (after[2] - before[2]) / n,
+                    "counts": None
+                    if after[2] is None or before[2] is None
+                    else after[2] - before[2],
                     "p50": percentile(latencies, 0.5),
                     "p99": percentile(latencies, 0.99),
                     "events": received(consultations),
@@ -140,12 +142,17 @@ def report(arguments: argparse.Namespace, rounds: list[dict[str, Any]]) -> None:
         f" (3 sockets each)\n{machine()}"
     )
     for index, figures in enumerate(rounds, 1):
-        statements = figures["statements"]
+        counts, n = figures["counts"], figures["n"]
+        statements = (
+            "-"
+            if counts is None
+            else f"{counts.statements / n:.1f} ({counts.begins / n:.1f} BEGIN)"
+        )
         print(
             f"  round {index}: {figures['n'] / figures['seconds']:6.1f} updates/s;"
             f" CPU per update: server {ms(figures['server'])}, PostgreSQL"
             f" {ms(figures['database'])}; statements per update"
-            f" {'-' if statements is None else f'{statements:.1f}'}; latency p50"
+            f" {statements}; latency p50"
             f" {ms(figures['p50'])} p99 {ms(figures['p99'])};"
             f" infoUpdate received by the doctors {figures['events']}/{figures['n']}"
         )
