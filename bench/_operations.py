@@ -7,8 +7,9 @@ alone, in a slice of its own, over N consultations, with the loops of the mix
 connections, and so on, in the order of a consultation. Each operation's figures are the
 server's CPU (with its SFU workers), PostgreSQL's (postmaster and backends), this
 generator's, and the SQL statements PostgreSQL ran (``pg_stat_statements``), over the slice,
-divided by the operations that succeeded. A slice is read ``SETTLE`` seconds after its last
-answer, so that work the server does after answering (a socket's leave) counts for it.
+divided by the operations that succeeded. A slice ends once the server is quiet after its
+last answer (``settled``), so that work the server does after answering counts for it: a
+socket's leave runs after the closing handshake, and 300 of them take more than a second.
 """
 
 import argparse
@@ -28,7 +29,9 @@ from ._api_client import TIMEOUT, Failure, Socket, classify, status_kind
 from ._common import cpu_seconds
 from ._database import Statements
 
-SETTLE = 0.3
+QUIET = 0.3  # seconds without a statement and (nearly) without server CPU
+QUIET_CPU = 0.02  # server CPU seconds allowed meanwhile: psutil counts in 10 ms ticks
+SETTLE_AT_MOST = 10.0
 ROLES = ("medecin", "patient", "guest")
 
 Call = Callable[[httpx.AsyncClient], Awaitable[Any]]
@@ -78,6 +81,22 @@ class Stage:
             "statements": self.statements.count() if self.statements else None,
         }
 
+    async def settled(self) -> dict[str, Any]:
+        """The counters once a ``QUIET`` interval saw no statement and almost no server CPU
+        (or after ``SETTLE_AT_MOST`` seconds)."""
+        deadline = time.perf_counter() + SETTLE_AT_MOST
+        last = self._counters()
+        while True:
+            await asyncio.sleep(QUIET)
+            now = self._counters()
+            quiet = (
+                now["statements"] == last["statements"]
+                and now["server"] - last["server"] <= QUIET_CPU
+            )
+            if quiet or time.perf_counter() > deadline:
+                return now
+            last = now
+
     async def measure(self, operation: str, calls: Sequence[Call]) -> list[Any]:
         """Run ``calls`` over ``concurrency`` loops (each with its own client, cookies cleared
         before each call, as a new browser); return their results in order, None for those
@@ -102,8 +121,7 @@ class Stage:
         before, start = self._counters(), time.perf_counter()
         await asyncio.gather(*(loop(client) for client in self.clients))
         seconds = time.perf_counter() - start
-        await asyncio.sleep(SETTLE)
-        after = self._counters()
+        after = await self.settled()
         spent = {
             name: None if value is None else after[name] - value for name, value in before.items()
         }
