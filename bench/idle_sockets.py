@@ -15,7 +15,8 @@ The open-files limit is raised to its hard limit, for the server too; the deploy
 
     MEDIASOUP_WORKER_BIN=... .venv/bin/python -m bench.idle_sockets
 
-About 2 minutes with the defaults on the code of issue 16's start (2 vCPUs).
+About 4 minutes with the defaults on the code of issue 16's start (2 vCPUs, shared), most of it
+opening the sockets (80 a second).
 """
 
 import argparse
