@@ -47,6 +47,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 import protoo
 from protoo.websocket import connect
 
+from ._common import cpu_seconds
+
 TIMEOUT = 10.0
 ROLES = ("medecin", "patient", "guest")
 FORM_UPDATES = 3
@@ -157,6 +159,12 @@ class Socket:
         except TimeoutError:
             closed = f" ({self.closed_by_server()})" if self.peer.is_closed else ""
             raise Failure("lost event", f"no {method} event in {TIMEOUT}s{closed}") from None
+
+    def take_all(self, method: str) -> list[tuple[float, Any]]:
+        """Take every ``method`` notification arrived and not yet taken: when each arrived,
+        and its data."""
+        queue = self._events[method]
+        return [queue.get_nowait() for _ in range(queue.qsize())]
 
     def closed_by_server(self) -> str:
         code, reason = self.connection.close_code, self.connection.close_reason
@@ -302,22 +310,6 @@ class Clinic:
                 except Exception as error:
                     self.record.error(error)
                 self.warmed.set()
-
-
-def cpu_seconds(process: psutil.Process | None) -> float:
-    """CPU seconds of ``process`` and its descendants so far (the server with its SFU workers,
-    PostgreSQL's postmaster with its backends), exited children it waited for included."""
-    if process is None:
-        return 0.0
-    members = [process]
-    with contextlib.suppress(psutil.NoSuchProcess):
-        members += process.children(recursive=True)
-    total = 0.0
-    for member in members:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = member.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
 
 
 def memory(server: psutil.Process) -> dict[str, int]:

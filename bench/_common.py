@@ -1,7 +1,10 @@
-"""Helpers shared by the benchmarks: percentiles, the machine's description, worker settings."""
+"""Helpers shared by the benchmarks: percentiles, the machine's description, worker settings,
+process CPU and the open-files limit."""
 
+import contextlib
 import os
 import platform
+import resource
 import statistics
 from datetime import UTC, datetime
 
@@ -55,3 +58,32 @@ def machine() -> str:
         f"{model}, {psutil.cpu_count()} cores, {memory:.1f} GiB, Python {platform.python_version()}"
         f", load average {load}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
+
+
+def raise_open_files() -> int:
+    """Raise this process's open-files limit to its hard limit (children started afterwards,
+    the server among them, inherit it); return the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def cpu_seconds(process: psutil.Process | None, children: bool = True) -> float:
+    """CPU seconds of ``process`` so far, with its descendants unless ``children`` is false (the
+    server with its SFU workers, PostgreSQL's postmaster with its backends), exited children
+    it waited for included."""
+    if process is None:
+        return 0.0
+    members = [process]
+    if children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            members += process.children(recursive=True)
+    total = 0.0
+    for member in members:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = member.cpu_times()
+            total += times.user + times.system
+            if children:
+                total += times.children_user + times.children_system
+    return total

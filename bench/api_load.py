@@ -5,16 +5,23 @@ then runs the load generator (bench/_api_client.py) as a separate process on loo
 generator alternates slices of whole simulated consultations with slices hammering
 ``GET /healthz`` (the most trivial route: no database, no auth), so machine load falls on
 both alike; the report gives requests per second, p50/p99 latency per operation, event
-delivery latency and errors, and the ratio to the ceiling.
+delivery latency and errors, the ratio to the ceiling, and server, PostgreSQL and generator
+CPU per request. Then each operation of the mix runs alone over ``--operations``
+consultations (bench/_operations.py), for its own server CPU, PostgreSQL CPU, SQL statements
+and BEGINs (``pg_stat_statements`` in the embedded PostgreSQL; bench/_database.py says how
+they relate to round trips) and p50/p99 at the same concurrency.
 
 Every simulated clinic calls from 127.0.0.1, so the per-address rate limits are turned off
 for the run (``HOCOVISIO_RATE_LIMIT_ENABLED=false``): they would measure the limiter.
 
-    MEDIASOUP_WORKER_BIN=... .venv/bin/python -m bench.api_load
+    MEDIASOUP_WORKER_BIN=... .venv/bin/python -m bench.api_load [--operations 100]
+
+The whole run takes about 2 minutes with the defaults (2 vCPUs).
 """
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -23,9 +30,10 @@ from typing import Any
 
 import httpx
 
-from tests.server import hocovisio, postgres
+from tests.server import RunningServer, hocovisio
 
-from ._common import machine, ms, percentile
+from ._common import machine, ms, percentile, raise_open_files
+from ._database import postgres, postmaster
 
 DELIVERIES = ("infoUpdate delivery", "newMessage delivery")
 
@@ -54,15 +62,22 @@ def report(result: dict[str, Any], ceiling_path: str, concurrency: int) -> None:
         f" p99 {ms(percentile(latencies, 0.99))}, errors {sum(ceiling['errors'].values())}"
     )
     print(f"ratio clinic/ceiling requests per second: {clinic_rate / ceiling_rate:.2f}")
+    # What the ratio would be if the server's CPU were the only limit: on a shared machine,
+    # where neither phase saturates the server, the measured ratio is compressed towards 1.
+    clinic_cpu = clinic["cpu"]["server"] / requests
+    ceiling_cpu = ceiling["cpu"]["server"] / ceiling_requests
+    print(f"ratio by server CPU per request (ceiling's / clinic's): {ceiling_cpu / clinic_cpu:.2f}")
     for name, phase, count in (
         ("clinic", clinic, requests),
         ("ceiling", ceiling, ceiling_requests),
     ):
         print(
             f"CPU per request, {name}: server (with its SFU workers)"
-            f" {ms(phase['cpu']['server'] / count)}, load generator"
+            f" {ms(phase['cpu']['server'] / count)}, PostgreSQL"
+            f" {ms(phase['cpu']['database'] / count)}, load generator"
             f" {ms(phase['cpu']['generator'] / count)}"
-            f" ({phase['cpu']['server'] / phase['seconds']:.0%} and"
+            f" ({phase['cpu']['server'] / phase['seconds']:.0%},"
+            f" {phase['cpu']['database'] / phase['seconds']:.0%} and"
             f" {phase['cpu']['generator'] / phase['seconds']:.0%} of a core)"
         )
     for phase in ("clinic", "ceiling"):
@@ -70,7 +85,60 @@ def report(result: dict[str, Any], ceiling_path: str, concurrency: int) -> None:
             print(f"  error ({phase}) x{count}: {error}")
 
 
+def report_operations(result: dict[str, Any], concurrency: int) -> None:
+    """Each operation alone: latency, CPU per operation and SQL statements per operation."""
+    print(
+        f"each operation alone, {concurrency} concurrent loops (CPU and statements per"
+        " operation; PostgreSQL: postmaster and backends; statements: pg_stat_statements, the"
+        " round trips but for the pool's pre-pings, one per BEGIN while on)"
+    )
+    print(
+        f"  {'operation':20} {'n':>5} {'err':>4} {'p50':>10} {'p99':>10} {'server CPU':>11}"
+        f" {'PG CPU':>9} {'generator':>10} {'statements':>10} {'BEGIN':>6}"
+    )
+    for operation, figures in result["operations"].items():
+        n = max(figures["n"], 1)
+        cpu = figures["cpu"]
+        database = "-" if cpu["database"] is None else ms(cpu["database"] / n)
+        statements, begins = figures["statements"], figures["begins"]
+        count = "-" if statements is None else f"{statements / n:.1f}"
+        transactions = "-" if begins is None else f"{begins / n:.1f}"
+        print(
+            f"  {operation:20} {figures['n']:5} {sum(figures['errors'].values()):4}"
+            f" {ms(percentile(figures['latencies'], 0.5)):>10}"
+            f" {ms(percentile(figures['latencies'], 0.99)):>10}"
+            f" {ms(cpu['server'] / n):>11} {database:>9} {ms(cpu['generator'] / n):>10}"
+            f" {count:>10} {transactions:>6}"
+        )
+        for error, times in figures["errors"].items():
+            print(f"    error x{times}: {error}")
+    for delivery, values in result["deliveries"].items():
+        print(
+            f"  {delivery:20} {len(values):5}      {ms(percentile(values, 0.5)):>10}"
+            f" {ms(percentile(values, 0.99)):>10}  (from the request sent to the other's socket)"
+        )
+
+
+def generator(module: str, server: RunningServer, database_pid: int | None) -> list[str]:
+    """The command line of a load generator process against ``server``."""
+    command = [
+        sys.executable,
+        "-m",
+        module,
+        f"--base-url={server.base_url}",
+        f"--ws-url={server.ws_url}",
+        f"--operator-key={server.operator_key}",
+        f"--server-pid={server.process.pid}",
+    ]
+    return command + ([f"--database-pid={database_pid}"] if database_pid else [])
+
+
+def run(command: list[str]) -> dict[str, Any]:
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
 def main(arguments: argparse.Namespace) -> None:
+    raise_open_files()
     with (
         postgres() as database_url,
         tempfile.TemporaryDirectory(prefix="hocovisio-bench-") as folder,
@@ -78,31 +146,43 @@ def main(arguments: argparse.Namespace) -> None:
             database_url, Path(folder), extra_env={"HOCOVISIO_RATE_LIMIT_ENABLED": "false"}
         ) as server,
     ):
+        database_pid = None if os.environ.get("DATABASE_URL") else postmaster(database_url)
         ceiling_path = "/healthz"
         if httpx.get(server.base_url + ceiling_path).status_code != 200:
             ceiling_path = "/openapi.json"
-        command = [
-            sys.executable,
-            "-m",
-            "bench._api_client",
-            f"--base-url={server.base_url}",
-            f"--ws-url={server.ws_url}",
-            f"--operator-key={server.operator_key}",
-            f"--server-pid={server.process.pid}",
-            f"--ceiling-path={ceiling_path}",
-            f"--concurrency={arguments.concurrency}",
-            f"--slices={arguments.slices}",
-            f"--ceiling={arguments.ceiling}",
-            f"--clinic={arguments.clinic}",
-        ]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        report(json.loads(output), ceiling_path, arguments.concurrency)
+        mix = run(
+            [
+                *generator("bench._api_client", server, database_pid),
+                f"--ceiling-path={ceiling_path}",
+                f"--concurrency={arguments.concurrency}",
+                f"--slices={arguments.slices}",
+                f"--ceiling={arguments.ceiling}",
+                f"--clinic={arguments.clinic}",
+            ]
+        )
+        report(mix, ceiling_path, arguments.concurrency)
+        if arguments.operations > 0:
+            operations = run(
+                [
+                    *generator("bench._operations", server, database_pid),
+                    f"--database-url={database_url}",
+                    f"--concurrency={arguments.concurrency}",
+                    f"--consultations={arguments.operations}",
+                ]
+            )
+            report_operations(operations, arguments.concurrency)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--slices", type=int, default=3)
-    parser.add_argument("--ceiling", type=float, default=4.0)
-    parser.add_argument("--clinic", type=float, default=12.0)
+    parser.add_argument("--concurrency", type=int, default=20, help="concurrent loops")
+    parser.add_argument("--slices", type=int, default=3, help="ceiling + clinic slices")
+    parser.add_argument("--ceiling", type=float, default=4.0, help="seconds per ceiling slice")
+    parser.add_argument("--clinic", type=float, default=12.0, help="seconds per clinic slice")
+    parser.add_argument(
+        "--operations",
+        type=int,
+        default=100,
+        help="consultations for each operation alone (0: skip that stage)",
+    )
     main(parser.parse_args())

@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,30 +43,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
-import psycopg
-
 from tests.server import RunningServer, hocovisio, postgres
 
-from ._common import machine, ms, percentile
+from ._common import machine, ms, percentile, raise_open_files
+from ._database import postmaster
 from .api_load import DELIVERIES
 
 P99_LIMIT = 1.0
 MiB = 2**20
-
-
-def raise_open_files() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def postmaster(database_url: str) -> int:
-    """The pid of the embedded PostgreSQL's postmaster: the parent of a backend."""
-    with psycopg.connect(database_url) as connection:
-        row = connection.execute("SELECT pg_backend_pid()").fetchone()
-        assert row is not None
-        return psutil.Process(row[0]).ppid()
 
 
 def generate(
