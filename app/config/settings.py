@@ -121,6 +121,10 @@ class Settings(BaseSettings):
         le=100,
         description="open sockets per session; a new one beyond closes the oldest (code 4002)",
     )
+    websocket_compression: bool = Field(
+        False,
+        description="accept permessage-deflate on sockets (about 70 KiB more per open socket)",
+    )
 
     # Documents and chat inside a consultation.
     upload_max_bytes: int = Field(100 * 1024 * 1024, ge=1, description="largest document")
