@@ -40,10 +40,14 @@ def create_engine(
     ``hide_parameters``: an error never carries a statement's values (tokens, form data) into
     a log line. ``pool_timeout``: when every connection is busy a request fails fast (503)
     instead of queueing behind the others for half a minute.
+
+    No ``pool_pre_ping``: it would cost a round trip on every checkout (two per request) to
+    guard against a rare event. A connection the server dropped fails its statement with a
+    disconnect error instead, which SQLAlchemy answers by invalidating the whole pool: that
+    request gets a 503 (``app.http.errors``), and the next ones open fresh connections.
     """
     return create_async_engine(
         sqlalchemy_url(url),
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
