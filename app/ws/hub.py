@@ -39,31 +39,19 @@ DISPATCHER = Dispatcher(chat.HANDLERS, presence_requests.HANDLERS, devices.HANDL
 @bp.websocket("/ws")
 async def participant_socket() -> None:
     hocovisio = state()
-    async with hocovisio.db() as db:
-        caller = await sessions.authenticate(
-            db, credential_from(websocket.headers, websocket.cookies)
-        )
-        if caller is not None:
-            await onetoones.note_activity(db, caller.onetoone_id)
-    if caller is None:
-        abort(401, "session not valid")
-    protocols = websocket.requested_subprotocols
-    await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
-
     broker = hocovisio.broker
-    session = caller.session
-    peer = Peer(
-        websocket.send, caller.session_id, caller.onetoone_id, session.role, session.is_pending
-    )
-    subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
+    peer, subscription = await _open()
+    try:
+        protocols = websocket.requested_subprotocols
+        await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
+    except BaseException:
+        broker.unsubscribe(subscription)
+        raise
     broker.replace_oldest(subscription, hocovisio.settings.max_sockets_per_session)
     if not peer.pending:
         presence.joined(broker, peer.onetoone_id, peer.session_id, peer.role)
     reader = asyncio.create_task(_read(peer))
     try:
-        if peer.role == "medecin":
-            async with hocovisio.db() as db:
-                await sessions.replay_waiting_room(db, broker, caller)
         close_code = await _write(peer, subscription)
         reader.cancel()
         await websocket.close(close_code)
@@ -77,6 +65,37 @@ async def participant_socket() -> None:
         async with hocovisio.db() as db:
             await stations.left(db, broker, hocovisio.devices, peer)
             await onetoones.note_activity(db, peer.onetoone_id)
+
+
+async def _open() -> tuple[Peer, Subscription]:
+    """The caller's peer and subscription, in one transaction: authentication, a doctor's
+    waiting room replayed, the activity noted (a 401 when the credential is not live).
+
+    Subscribed before the waiting room is read, so that no client arriving meanwhile is
+    missed; the events wait in the subscription until the socket is accepted.
+    """
+    hocovisio = state()
+    async with hocovisio.db() as db:
+        caller = await sessions.authenticate(
+            db, credential_from(websocket.headers, websocket.cookies)
+        )
+        if caller is None:
+            abort(401, "session not valid")
+        session = caller.session
+        peer = Peer(
+            websocket.send, caller.session_id, caller.onetoone_id, session.role, session.is_pending
+        )
+        subscription = hocovisio.broker.subscribe(
+            peer.onetoone_id, peer.session_id, peer.role, peer.pending
+        )
+        try:
+            if peer.role == "medecin":
+                await sessions.replay_waiting_room(db, hocovisio.broker, caller)
+            await onetoones.note_activity(db, peer.onetoone_id)
+        except BaseException:
+            hocovisio.broker.unsubscribe(subscription)
+            raise
+    return peer, subscription
 
 
 async def _write(peer: Peer, subscription: Subscription) -> int:
