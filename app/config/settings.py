@@ -57,7 +57,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "HOCOVISIO_DATABASE_URL", "database_url"),
         description="postgresql://user:pass@host/db of an existing PostgreSQL; else embedded",
     )
-    db_pool_size: int = Field(10, ge=1, le=1000, description="database connections kept open")
+    db_pool_size: int = Field(
+        20, ge=1, le=1000, description="database connections kept open: the requests in flight"
+    )
     db_pool_max_overflow: int = Field(
         10, ge=0, le=1000, description="extra connections opened under load, closed after"
     )
