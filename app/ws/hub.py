@@ -38,18 +38,7 @@ DISPATCHER = Dispatcher(chat.HANDLERS, presence_requests.HANDLERS, devices.HANDL
 
 @bp.websocket("/ws")
 async def participant_socket() -> None:
-    hocovisio = state()
-    broker = hocovisio.broker
-    peer, subscription = await _open()
-    try:
-        protocols = websocket.requested_subprotocols
-        await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
-    except BaseException:
-        broker.unsubscribe(subscription)
-        raise
-    broker.replace_oldest(subscription, hocovisio.settings.max_sockets_per_session)
-    if not peer.pending:
-        presence.joined(broker, peer.onetoone_id, peer.session_id, peer.role)
+    peer, subscription = await _connect()
     reader = asyncio.create_task(_read(peer))
     try:
         close_code = await _write(peer, subscription)
@@ -57,45 +46,65 @@ async def participant_socket() -> None:
         await websocket.close(close_code)
     finally:
         reader.cancel()
-        broker.unsubscribe(subscription)
-        peer.abandon_requests()
-        hocovisio.media.leave(peer)
-        if not peer.pending:
-            presence.left(broker, peer.onetoone_id, peer.session_id)
-        async with hocovisio.db() as db:
-            await stations.left(db, broker, hocovisio.devices, peer)
-            await onetoones.note_activity(db, peer.onetoone_id)
+        await _leave(peer, subscription)
 
 
-async def _open() -> tuple[Peer, Subscription]:
-    """The caller's peer and subscription, in one transaction: authentication, a doctor's
-    waiting room replayed, the activity noted (a 401 when the credential is not live).
+async def _connect() -> tuple[Peer, Subscription]:
+    """Authenticate, accept and subscribe the socket, in one transaction with a doctor's
+    waiting room replayed and the activity noted (a 401 when the credential is not live).
 
-    Subscribed before the waiting room is read, so that no client arriving meanwhile is
-    missed; the events wait in the subscription until the socket is accepted.
+    A coroutine of its own, so that the caller's rows and the database session are not
+    kept for the socket's life; a socket that joined and then failed here leaves again.
     """
     hocovisio = state()
-    async with hocovisio.db() as db:
-        caller = await sessions.authenticate(
-            db, credential_from(websocket.headers, websocket.cookies)
-        )
-        if caller is None:
-            abort(401, "session not valid")
-        session = caller.session
-        peer = Peer(
-            websocket.send, caller.session_id, caller.onetoone_id, session.role, session.is_pending
-        )
-        subscription = hocovisio.broker.subscribe(
-            peer.onetoone_id, peer.session_id, peer.role, peer.pending
-        )
-        try:
+    joined: tuple[Peer, Subscription] | None = None
+    try:
+        async with hocovisio.db() as db:
+            caller = await sessions.authenticate(
+                db, credential_from(websocket.headers, websocket.cookies)
+            )
+            if caller is None:
+                abort(401, "session not valid")
+            protocols = websocket.requested_subprotocols
+            await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
+            joined = peer, subscription = _join(caller)
             if peer.role == "medecin":
+                # After subscribing, so that no client arriving meanwhile is missed.
                 await sessions.replay_waiting_room(db, hocovisio.broker, caller)
             await onetoones.note_activity(db, peer.onetoone_id)
-        except BaseException:
-            hocovisio.broker.unsubscribe(subscription)
-            raise
+    except BaseException:
+        if joined is not None:  # the transaction is over: its connection is back in the pool
+            await _leave(*joined)
+        raise
     return peer, subscription
+
+
+def _join(caller: sessions.Caller) -> tuple[Peer, Subscription]:
+    """The accepted socket's peer, subscribed; the others told if its session came online."""
+    hocovisio = state()
+    broker = hocovisio.broker
+    session = caller.session
+    peer = Peer(
+        websocket.send, caller.session_id, caller.onetoone_id, session.role, session.is_pending
+    )
+    subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
+    broker.replace_oldest(subscription, hocovisio.settings.max_sockets_per_session)
+    if not peer.pending:
+        presence.joined(broker, peer.onetoone_id, peer.session_id, peer.role)
+    return peer, subscription
+
+
+async def _leave(peer: Peer, subscription: Subscription) -> None:
+    hocovisio = state()
+    broker = hocovisio.broker
+    broker.unsubscribe(subscription)
+    peer.abandon_requests()
+    hocovisio.media.leave(peer)
+    if not peer.pending:
+        presence.left(broker, peer.onetoone_id, peer.session_id)
+    async with hocovisio.db() as db:
+        await stations.left(db, broker, hocovisio.devices, peer)
+        await onetoones.note_activity(db, peer.onetoone_id)
 
 
 async def _write(peer: Peer, subscription: Subscription) -> int:
