@@ -5,10 +5,10 @@ Two of hypercorn's defaults are expensive here, and it offers no setting for eit
 
 * its access log builds a dict of every request and response header and of the whole
   process environment (``AccessLogAtoms``) for every request, whatever the format uses:
-  10% of the CPU of ``GET /healthz``. ``config.logger_class`` is its hook for that; our
+  10-16% of the CPU of ``GET /healthz``. ``config.logger_class`` is its hook for that; our
   ``AccessLogger`` computes only the atoms the format asks for, with the same values.
 * it accepts ``permessage-deflate`` whenever the client offers it (every browser does), and
-  the deflate state then costs about 70 KiB per open socket, for frames of a few hundred
+  the deflate state then costs about 55 KiB per open socket, for frames of a few hundred
   bytes. It decides in ``hypercorn.protocol.ws_stream.Handshake``, from the request's
   headers, before the application sees the connection, so no ASGI middleware can take the
   offer back: ``websocket_compression`` installs a ``Handshake`` that forgets the offer

@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     )
     websocket_compression: bool = Field(
         False,
-        description="accept permessage-deflate on sockets (about 70 KiB more per open socket)",
+        description="accept permessage-deflate on sockets (about 55 KiB more per open socket)",
     )
 
     # Documents and chat inside a consultation.

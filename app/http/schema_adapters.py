@@ -2,7 +2,7 @@
 
 quart-schema converts every answer (``TypeAdapter(dict).dump_python``) and validates every
 request body (``TypeAdapter(model).validate_python``) through a ``TypeAdapter`` it builds on
-the spot, and building one means generating the type's core schema: 11% of the CPU of
+the spot, and building one means generating the type's core schema: 9-11% of the CPU of
 ``GET /healthz``. An adapter is immutable once built, so one per type serves every request;
 quart-schema has no hook for it and looks ``TypeAdapter`` up in its ``conversion`` module at
 each call, where ``install`` puts a cached factory.
