@@ -9,7 +9,7 @@ from quart import Quart
 from quart_schema import QuartSchema
 
 from app.config.settings import Settings
-from app.http import errors, metrics, ratelimit, request_guard, security
+from app.http import errors, metrics, ratelimit, request_guard, schema_adapters, security
 from app.http.request_guard import GuardedOpenAPIProvider, GuardedRequest
 from app.http.routes import (
     devices,
@@ -51,6 +51,7 @@ def create_app(config: Settings | None = None) -> Quart:
     # /docs loads swagger-ui from the web client's build (web/build.mjs), not from a CDN.
     app.config["QUART_SCHEMA_SWAGGER_JS_URL"] = "/assets/swagger-ui/swagger-ui-bundle.js"
     app.config["QUART_SCHEMA_SWAGGER_CSS_URL"] = "/assets/swagger-ui/swagger-ui.css"
+    schema_adapters.install()
     QuartSchema(
         app,
         info={"title": "HOCOVISIO", "version": "0.1.0"},

@@ -88,19 +88,50 @@ def hocovisio(
     operator_key: str | None = None,
 ) -> Iterator[RunningServer]:
     """A ``hocovisio run`` process; give the ``port`` and ``operator_key`` of a stopped one
-    (and its data directory) to start it again."""
-    port = port or free_port()
+    (and its data directory) to start it again.
+
+    A port found free may be taken by another process before the server binds it (a client's
+    ephemeral port, another test run): the server is then started again on fresh ports.
+    """
+    key = operator_key or "test-operator-key-" + os.urandom(8).hex()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        server = _start(database_url, data_dir, extra_env or {}, port or free_port(), key)
+        try:
+            _wait_until_serving(server)
+        except RuntimeError:
+            stop(server.process)
+            if (
+                attempt == START_ATTEMPTS
+                or PORT_TAKEN not in server.log().lower()
+                or port is not None
+            ):
+                raise
+            continue
+        try:
+            yield server
+        finally:
+            stop(server.process)
+        return
+
+
+START_ATTEMPTS = 3
+PORT_TAKEN = "address already in use"
+
+
+def _start(
+    database_url: str, data_dir: Path, extra_env: dict[str, str], port: int, operator_key: str
+) -> RunningServer:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "HOCOVISIO_HOST": "127.0.0.1",
         "HOCOVISIO_PORT": str(port),
         "HOCOVISIO_DATA_DIR": str(data_dir),
-        "HOCOVISIO_OPERATOR_KEY": operator_key or "test-operator-key-" + os.urandom(8).hex(),
+        "HOCOVISIO_OPERATOR_KEY": operator_key,
         "HOCOVISIO_SFU_WORKERS": str(SFU_WORKERS),
         "HOCOVISIO_SFU_RTC_PORT": str(free_port_range(SFU_WORKERS)),
         "HOCOVISIO_SFU_ROOM_EMPTY_TIMEOUT": "2",
-        **(extra_env or {}),
+        **extra_env,
     }
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
@@ -109,20 +140,15 @@ def hocovisio(
             [sys.executable, "-m", "app.cli", "run"], env=env, stdout=log, stderr=log
         )
     tls = "s" if env.get("HOCOVISIO_TLS_CERTFILE") else ""
-    server = RunningServer(
+    return RunningServer(
         base_url=f"http{tls}://127.0.0.1:{port}",
         ws_url=f"ws{tls}://127.0.0.1:{port}/ws",
-        operator_key=env["HOCOVISIO_OPERATOR_KEY"],
+        operator_key=operator_key,
         data_dir=data_dir,
         database_url=database_url,
         process=process,
         log_path=log_path,
     )
-    try:
-        _wait_until_serving(server)
-        yield server
-    finally:
-        stop(process)
 
 
 def _wait_until_serving(server: RunningServer, timeout: float = 60.0) -> None:

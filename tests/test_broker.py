@@ -18,7 +18,7 @@ def test_audiences_pick_their_sockets():
     assert broker.publish(1, HELLO, Audience.role("medecin")) == 1
     assert broker.publish(1, HELLO, Audience.sessions(12)) == 1
     assert broker.publish(1, HELLO) == 2
-    assert [len(s._events) for s in (doctor, patient, waiting, elsewhere)] == [3, 1, 1, 0]
+    assert [s.backlog for s in (doctor, patient, waiting, elsewhere)] == [3, 1, 1, 0]
     assert broker.online_sessions(1) == {10: "medecin", 11: "patient"}
 
 

@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import logging
 import os
 import secrets
 from functools import partial
@@ -39,8 +38,8 @@ def _operator_key(settings: Settings) -> SecretStr:
 
 def _run(settings: Settings, _: argparse.Namespace) -> None:
     from hypercorn.asyncio import serve
-    from hypercorn.config import Config
 
+    from app.cli.hypercorn_setup import hypercorn_config
     from app.persistence.db import migrate
     from app.runtime.shutdown import on_signal
     from app.runtime.state import EXTENSION
@@ -52,15 +51,8 @@ def _run(settings: Settings, _: argparse.Namespace) -> None:
     settings = settings.model_copy(
         update={"database_url": url, "operator_key": _operator_key(settings)}
     )
-    config = Config()
-    config.bind = [f"{settings.host}:{settings.port}"]
-    config.graceful_timeout = settings.shutdown_timeout
-    config.accesslog = logging.getLogger("hypercorn.access") if settings.access_log else None
-    config.errorlog = logging.getLogger("hypercorn.error")
-    scheme = "http"
-    if settings.tls_certfile is not None and settings.tls_keyfile is not None:
-        config.certfile, config.keyfile = str(settings.tls_certfile), str(settings.tls_keyfile)
-        scheme = "https"
+    config = hypercorn_config(settings)
+    scheme = "https" if config.ssl_enabled else "http"
     app = create_app(settings)
     print(f"HOCOVISIO serving on {scheme}://{settings.host}:{settings.port}", flush=True)
     trigger = partial(on_signal, app.extensions[EXTENSION])

@@ -57,7 +57,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "HOCOVISIO_DATABASE_URL", "database_url"),
         description="postgresql://user:pass@host/db of an existing PostgreSQL; else embedded",
     )
-    db_pool_size: int = Field(10, ge=1, le=1000, description="database connections kept open")
+    db_pool_size: int = Field(
+        20, ge=1, le=1000, description="database connections kept open: the requests in flight"
+    )
     db_pool_max_overflow: int = Field(
         10, ge=0, le=1000, description="extra connections opened under load, closed after"
     )
@@ -120,6 +122,10 @@ class Settings(BaseSettings):
         ge=1,
         le=100,
         description="open sockets per session; a new one beyond closes the oldest (code 4002)",
+    )
+    websocket_compression: bool = Field(
+        False,
+        description="accept permessage-deflate on sockets (about 55 KiB more per open socket)",
     )
 
     # Documents and chat inside a consultation.

@@ -10,12 +10,12 @@ import math
 
 from quart import Quart, Response, jsonify
 from quart_schema import RequestSchemaValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.errors import Refused
-from app.persistence.db import sqlstate
+from app.persistence.db import BUSY, database_unavailable, sqlstate
 from app.services.rate_limits import RateLimited
 
 log = logging.getLogger(__name__)
@@ -41,17 +41,18 @@ def _unavailable(msg: str) -> Response:
 
 def install(app: Quart) -> None:
     @app.errorhandler(PoolTimeout)
-    async def pool_exhausted(_: PoolTimeout) -> Response:
+    async def pool_exhausted(error: PoolTimeout) -> Response:
         log.warning("no free database connection")
-        return _unavailable("the service is busy, try again")
+        return _unavailable(BUSY)
 
     @app.errorhandler(DBAPIError)
     async def database_error(error: DBAPIError) -> Response | tuple[dict[str, str], int]:
         """The database's refusals, answered without a word of the statement or its values."""
         code = sqlstate(error) or "-"
-        if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
+        unavailable = database_unavailable(error)
+        if unavailable is not None:
             log.warning("database unavailable (%s, SQLSTATE %s)", type(error.orig).__name__, code)
-            return _unavailable("the database is unavailable, try again")
+            return _unavailable(unavailable)
         if code.startswith("22"):  # data exception: a value the database cannot take
             log.warning("database refused a value (SQLSTATE %s)", code)
             return {"msg": "a value in the request is not valid"}, 400

@@ -36,12 +36,17 @@ def install(app: Quart, metrics: Metrics) -> None:
     async def start_timer() -> None:
         g.started = time.perf_counter()
 
+    # One histogram child per (route pattern, method, status), looked up once: a bounded set.
+    children: dict[tuple[str, str, int], Any] = {}
+
     @app.after_request
     async def observe(response: Response) -> Response:
         started = g.get("started")
         if started is not None:
             route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-            metrics.latency.labels(route, request.method, str(response.status_code)).observe(
-                time.perf_counter() - started
-            )
+            key = (route, request.method, response.status_code)
+            child = children.get(key)
+            if child is None:
+                child = children[key] = metrics.latency.labels(route, key[1], str(key[2]))
+            child.observe(time.perf_counter() - started)
         return response

@@ -45,8 +45,10 @@ def is_secure(connection: BaseRequestWebsocket) -> bool:
     """Served over TLS, directly or through a trusted proxy that says so."""
     if connection.scheme in ("https", "wss"):
         return True
+    if not _trusted(state().settings, connection.remote_addr):
+        return False
     proto = connection.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
-    return proto == "https" and _trusted(state().settings, connection.remote_addr)
+    return proto == "https"
 
 
 def _same_origin(origin: str, host: str) -> bool:

@@ -9,7 +9,8 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,10 +41,14 @@ def create_engine(
     ``hide_parameters``: an error never carries a statement's values (tokens, form data) into
     a log line. ``pool_timeout``: when every connection is busy a request fails fast (503)
     instead of queueing behind the others for half a minute.
+
+    No ``pool_pre_ping``: it would cost a round trip on every checkout (two per request) to
+    guard against a rare event. A connection the server dropped fails its statement with a
+    disconnect error instead, which SQLAlchemy answers by invalidating the whole pool: that
+    request gets a 503 (``app.http.errors``), and the next ones open fresh connections.
     """
     return create_async_engine(
         sqlalchemy_url(url),
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
@@ -59,6 +64,24 @@ def sqlstate(error: BaseException) -> str | None:
     """The SQLSTATE of a database error (wrapped by SQLAlchemy or not), else None."""
     original = error.orig if isinstance(error, DBAPIError) else error
     return getattr(original, "sqlstate", None)
+
+
+BUSY = "the service is busy, try again"
+UNAVAILABLE = "the database is unavailable, try again"
+
+
+def database_unavailable(error: BaseException) -> str | None:
+    """What to tell a client when ``error`` means the database cannot serve now, and coming
+    back later will do: every pooled connection busy (``BUSY``), or PostgreSQL unreachable,
+    the connection lost, a deadlock retried too often (``UNAVAILABLE``). None for any other
+    error. HTTP answers these 503 with ``Retry-After``; the socket answers their text."""
+    if isinstance(error, PoolTimeout):
+        return BUSY
+    if isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        return UNAVAILABLE
+    return None
 
 
 def retried(

@@ -9,7 +9,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -42,7 +42,13 @@ class Audience:
 
 @dataclass(eq=False)
 class Subscription:
-    """One socket's inbox. Slow readers are cut off rather than letting the inbox grow."""
+    """One socket's inbox, read by one task. Slow readers are cut off rather than letting the
+    inbox grow.
+
+    An idle socket holds neither a queue nor a waiter's event: the queue exists while events
+    wait, the future while the reader waits (each ``deque`` or ``asyncio.Event`` would cost
+    about 0.7 KiB per socket, for thousands of idle ones).
+    """
 
     onetoone_id: int
     session_id: int
@@ -52,8 +58,13 @@ class Subscription:
     overflowed: bool = False
     replaced: bool = False
     closed: bool = False
-    _events: deque[Event] = field(default_factory=deque)
-    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _events: deque[Event] | None = None
+    _waiter: asyncio.Future[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        """How many events wait to be read."""
+        return len(self._events) if self._events is not None else 0
 
     def wants(self, audience: Audience) -> bool:
         if audience.session_ids is not None:
@@ -65,24 +76,36 @@ class Subscription:
     def deliver(self, event: Event) -> None:
         if self.closed or self.overflowed:
             return
+        if self._events is None:
+            self._events = deque()
         if len(self._events) >= self.max_backlog:
             self.overflowed = True
         else:
             self._events.append(event)
-        self._ready.set()
+        self._wake()
 
     def close(self) -> None:
         self.closed = True
-        self._ready.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def next(self) -> Event | None:
         """The next event; None once closed (after the backlog is drained) or overflowed."""
         while not self._events or self.overflowed:
             if self.closed or self.overflowed:
                 return None
-            self._ready.clear()
-            await self._ready.wait()
-        return self._events.popleft()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        event = self._events.popleft()
+        if not self._events:
+            self._events = None
+        return event
 
 
 class Turns:

@@ -4,7 +4,9 @@ Each socket reads client frames in one task and writes the broker's events in an
 Requests run in tasks of their own, so that a handler awaiting the client's answer to a
 server request (``newConsumer``) never blocks the reading of that answer. The requests a
 socket serves are listed here (``DISPATCHER``); a ``Refused`` is answered ``ok: false`` with
-its message as ``errorReason``, anything else as ``internal error``.
+its message as ``errorReason``, a database that cannot serve now as ``the service is busy,
+try again`` (or ``the database is unavailable, try again``), anything else as ``internal
+error``.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ from app import input_guard
 from app.errors import Refused
 from app.http.auth import credential_from
 from app.http.security import client_address
+from app.persistence.db import database_unavailable
 from app.realtime.broker import Subscription
 from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
@@ -32,12 +35,31 @@ bp = Blueprint("ws", __name__)
 CLOSE_ENDED = 4000
 CLOSE_OVERFLOW = 4001
 CLOSE_REPLACED = 4002
+CLOSE_TRY_AGAIN = 1013
 
 DISPATCHER = Dispatcher(chat.HANDLERS, presence_requests.HANDLERS, devices.HANDLERS, media.HANDLERS)
 
 
 @bp.websocket("/ws")
 async def participant_socket() -> None:
+    peer, subscription = await _connect()
+    reader = asyncio.create_task(_read(peer))
+    try:
+        close_code = await _write(peer, subscription)
+        reader.cancel()
+        await websocket.close(close_code)
+    finally:
+        reader.cancel()
+        await _leave(peer, subscription)
+
+
+async def _connect() -> tuple[Peer, Subscription]:
+    """Authenticate the socket (its activity noted in the same statement), accept and
+    subscribe it, and replay a doctor's waiting room; a 401 when the credential is not live.
+
+    While the database cannot serve, the handshake gets a 503; once accepted, the socket is
+    closed with 1013 (try again later), which clients reconnect after.
+    """
     hocovisio = state()
     caller = await sessions.connect(
         hocovisio.sql, credential_from(websocket.headers, websocket.cookies)
@@ -46,30 +68,42 @@ async def participant_socket() -> None:
         abort(401, "session not valid")
     protocols = websocket.requested_subprotocols
     await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
+    peer, subscription = _join(caller)
+    try:
+        if peer.role == "medecin":
+            # After subscribing, so that no client arriving meanwhile is missed.
+            await sessions.replay_waiting_room(hocovisio.sql, hocovisio.broker, caller)
+    except BaseException as error:
+        await _leave(peer, subscription)
+        if database_unavailable(error) is not None:
+            await websocket.close(CLOSE_TRY_AGAIN)
+        raise
+    return peer, subscription
 
+
+def _join(caller: sessions.Caller) -> tuple[Peer, Subscription]:
+    """The accepted socket's peer, subscribed; the others told if its session came online."""
+    hocovisio = state()
     broker = hocovisio.broker
     peer = Peer(websocket.send, caller.session_id, caller.onetoone_id, caller.role, caller.pending)
     subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
     broker.replace_oldest(subscription, hocovisio.settings.max_sockets_per_session)
     if not peer.pending:
         presence.joined(broker, peer.onetoone_id, peer.session_id, peer.role)
-    reader = asyncio.create_task(_read(peer))
-    try:
-        if peer.role == "medecin":
-            await sessions.replay_waiting_room(hocovisio.sql, broker, caller)
-        close_code = await _write(peer, subscription)
-        reader.cancel()
-        await websocket.close(close_code)
-    finally:
-        reader.cancel()
-        broker.unsubscribe(subscription)
-        peer.abandon_requests()
-        hocovisio.media.leave(peer)
-        if not peer.pending:
-            presence.left(broker, peer.onetoone_id, peer.session_id)
-        async with hocovisio.db() as db:
-            await stations.left(db, broker, hocovisio.devices, peer)
-        await onetoones.note_activity(hocovisio.sql, peer.onetoone_id)
+    return peer, subscription
+
+
+async def _leave(peer: Peer, subscription: Subscription) -> None:
+    hocovisio = state()
+    broker = hocovisio.broker
+    broker.unsubscribe(subscription)
+    peer.abandon_requests()
+    hocovisio.media.leave(peer)
+    if not peer.pending:
+        presence.left(broker, peer.onetoone_id, peer.session_id)
+    async with hocovisio.db() as db:
+        await stations.left(db, broker, hocovisio.devices, peer)
+    await onetoones.note_activity(hocovisio.sql, peer.onetoone_id)
 
 
 async def _write(peer: Peer, subscription: Subscription) -> int:
@@ -119,8 +153,12 @@ async def _handle(peer: Peer, frame: protoo.Request) -> None:
         data = await DISPATCHER.dispatch(peer, frame.method, frame.data)
     except Refused as refused:
         await peer.send(protoo.failure(frame.id, refused.msg))
-    except Exception:
-        log.exception("request %s failed", frame.method)
-        await peer.send(protoo.failure(frame.id, "internal error"))
+    except Exception as error:
+        reason = database_unavailable(error)
+        if reason is None:
+            log.exception("request %s failed", frame.method)
+        else:
+            log.warning("request %s: %s", frame.method, reason)
+        await peer.send(protoo.failure(frame.id, reason or "internal error"))
     else:
         await peer.send(protoo.success(frame.id, data))

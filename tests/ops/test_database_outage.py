@@ -85,6 +85,7 @@ async def test_a_request_that_finds_no_free_connection_gets_503_at_once(
         consultation = await create_consultation(http, server.operator_key)
         doctor = Participant(server.base_url, server.ws_url)
         await doctor.open(consultation.link("medecin"))
+        socket = await doctor.socket()
         with psycopg.connect(server.database_url) as holder:
             # Hold the consultation's row: the next message waits for it, on the only
             # connection of the service's pool.
@@ -96,9 +97,41 @@ async def test_a_request_that_finds_no_free_connection_gets_503_at_once(
             started = time.monotonic()
             busy = await doctor.http.get("/session/infos")
             elapsed = time.monotonic() - started
+            # A socket request that needs the database (the catalogue) finds none free either.
+            on_socket = await socket.request(
+                "deviceConnected", {"vendor_id": "1209", "product_id": "0001", "node": "v0"}
+            )
             holder.rollback()
         assert_unavailable(busy)
         assert elapsed < 2.0
+        # The socket says the same, not "internal error".
+        assert on_socket == {**on_socket, "ok": False, "errorReason": busy.json()["msg"]}
         assert (await waiting).status_code == 200
         assert (await doctor.http.get("/session/infos")).status_code == 200
         await doctor.close()
+
+
+async def test_a_connection_the_database_dropped_costs_at_most_one_request(
+    database_url: str, lone_server: RunningServer
+):
+    """No pre-ping on checkout: the request that finds its pooled connection dead gets a
+    503, SQLAlchemy then discards the pool, and the next requests open fresh connections."""
+    server = lone_server
+    name = urlsplit(server.database_url).path.lstrip("/")
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        consultation = await create_consultation(http, server.operator_key)
+        doctor = Participant(server.base_url, server.ws_url)
+        await doctor.open(consultation.link("medecin"))
+        assert (await doctor.http.get("/session/infos")).status_code == 200
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+        first = await doctor.http.get("/session/infos")
+        if first.status_code != 200:
+            assert_unavailable(first)
+        for _ in range(3):
+            assert (await doctor.http.get("/session/infos")).status_code == 200
+        await doctor.close()
+    assert "Traceback" not in server.log()
