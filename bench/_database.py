@@ -15,7 +15,8 @@ are the statements, plus the BEGINs while pre-ping is on, minus what is pipeline
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,6 +24,7 @@ import psutil
 import psycopg
 
 from app.persistence.embedded_db import quiet_server_log
+from tests.server import RunningServer, hocovisio
 
 OWN_QUERIES = "%pg_stat_statements%"  # this module's own reads, left out of the count
 
@@ -59,6 +61,23 @@ def postgres() -> Iterator[str]:
             with contextlib.suppress(Exception):
                 control("stop")
             server.cleanup()
+
+
+@contextlib.contextmanager
+def bench_server(
+    database: Callable[[], AbstractContextManager[str]] = postgres,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[tuple[RunningServer, str]]:
+    """A real ``hocovisio run`` on ``database()`` (by default the statement-counting one),
+    and the database's URL. Rate limits are off: every simulated client calls from
+    127.0.0.1, and the limits would measure the limiter."""
+    env = {"HOCOVISIO_RATE_LIMIT_ENABLED": "false", **(extra_env or {})}
+    with (
+        database() as database_url,
+        tempfile.TemporaryDirectory(prefix="hocovisio-bench-") as folder,
+        hocovisio(database_url, Path(folder), extra_env=env) as server,
+    ):
+        yield server, database_url
 
 
 def postmaster(database_url: str) -> int:

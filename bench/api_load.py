@@ -24,16 +24,14 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.server import RunningServer, hocovisio
+from tests.server import RunningServer
 
 from ._common import machine, ms, percentile, raise_open_files
-from ._database import postgres, postmaster
+from ._database import bench_server, postmaster
 
 DELIVERIES = ("infoUpdate delivery", "newMessage delivery")
 
@@ -139,13 +137,7 @@ def run(command: list[str]) -> dict[str, Any]:
 
 def main(arguments: argparse.Namespace) -> None:
     raise_open_files()
-    with (
-        postgres() as database_url,
-        tempfile.TemporaryDirectory(prefix="hocovisio-bench-") as folder,
-        hocovisio(
-            database_url, Path(folder), extra_env={"HOCOVISIO_RATE_LIMIT_ENABLED": "false"}
-        ) as server,
-    ):
+    with bench_server() as (server, database_url):
         database_pid = None if os.environ.get("DATABASE_URL") else postmaster(database_url)
         ceiling_path = "/healthz"
         if httpx.get(server.base_url + ceiling_path).status_code != 200:

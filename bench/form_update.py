@@ -25,20 +25,18 @@ import argparse
 import asyncio
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
 
 from protoo.websocket import connect
-from tests.server import RunningServer, hocovisio
+from tests.server import RunningServer
 
 from ._api_client import TIMEOUT, Socket
 from ._common import cpu_seconds, machine, ms, percentile
-from ._database import Counts, Statements, postgres, postmaster
+from ._database import Counts, Statements, bench_server, postmaster
 from ._operations import answer, bearer
 
 ROLES = ("medecin", "patient", "guest")
@@ -165,13 +163,7 @@ def report(arguments: argparse.Namespace, rounds: list[dict[str, Any]]) -> None:
 
 
 def main(arguments: argparse.Namespace) -> None:
-    with (
-        postgres() as database_url,
-        tempfile.TemporaryDirectory(prefix="hocovisio-bench-") as folder,
-        hocovisio(
-            database_url, Path(folder), extra_env={"HOCOVISIO_RATE_LIMIT_ENABLED": "false"}
-        ) as server,
-    ):
+    with bench_server() as (server, database_url):
         asyncio.run(measure(arguments, server, database_url))
 
 

@@ -37,16 +37,14 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from tests.server import RunningServer, hocovisio, postgres
+from tests.server import RunningServer, postgres
 
 from ._common import machine, ms, percentile, raise_open_files
-from ._database import postmaster
+from ._database import bench_server, postmaster
 from .api_load import DELIVERIES
 
 P99_LIMIT = 1.0
@@ -262,13 +260,7 @@ def print_log_problems(server: RunningServer, start: int) -> None:
 
 def main(arguments: argparse.Namespace) -> None:
     raise_open_files()
-    with (
-        postgres() as database_url,
-        tempfile.TemporaryDirectory(prefix="hocovisio-bench-") as folder,
-        hocovisio(
-            database_url, Path(folder), extra_env={"HOCOVISIO_RATE_LIMIT_ENABLED": "false"}
-        ) as server,
-    ):
+    with bench_server(postgres) as (server, database_url):
         database_pid = None if os.environ.get("DATABASE_URL") else postmaster(database_url)
         print(f"# Soak: the clinic mix for {arguments.minutes:g} min\n{machine()}", flush=True)
         clinics = arguments.clinics
