@@ -84,11 +84,30 @@ def database_unavailable(error: BaseException) -> str | None:
     return None
 
 
+async def run_again_on_conflict(
+    attempt: Callable[[], Awaitable[T]], undo: Callable[[], Awaitable[None]] | None = None
+) -> T:
+    """``attempt()``, run again (after ``undo()``, with a short random back-off) a bounded
+    number of times when PostgreSQL aborted it on a deadlock or a serialization failure; any
+    other error goes up at once."""
+    tries = 1
+    while True:
+        try:
+            return await attempt()
+        except DBAPIError as error:
+            if tries >= ATTEMPTS or sqlstate(error) not in RETRIED_SQLSTATES:
+                raise
+        if undo is not None:
+            await undo()
+        await asyncio.sleep(random.uniform(0, 0.01 * 2**tries))
+        tries += 1
+
+
 def retried(
     work: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
 ) -> Callable[Concatenate[AsyncSession, P], Awaitable[T]]:
-    """Run ``work(db, ...)`` again, a bounded number of times, when PostgreSQL aborted it on a
-    deadlock or a serialization failure; any other error goes up at once.
+    """``work(db, ...)``, rolled back and run again on a deadlock or a serialization failure
+    (``run_again_on_conflict``).
 
     ``work`` must do nothing outside the database before its commit (events are published
     after it), so that running it again is safe.
@@ -96,16 +115,7 @@ def retried(
 
     @wraps(work)
     async def run(db: AsyncSession, *args: P.args, **kwargs: P.kwargs) -> T:
-        attempt = 1
-        while True:
-            try:
-                return await work(db, *args, **kwargs)
-            except DBAPIError as error:
-                if attempt >= ATTEMPTS or sqlstate(error) not in RETRIED_SQLSTATES:
-                    raise
-            await db.rollback()
-            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-            attempt += 1
+        return await run_again_on_conflict(lambda: work(db, *args, **kwargs), db.rollback)
 
     return run
 

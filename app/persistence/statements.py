@@ -10,12 +10,10 @@ to it in the state it came in.
 The database's errors come out as SQLAlchemy's (``DBAPIError`` and its subclasses, without
 the statement's values), as the ORM's do, so that ``app.http.errors`` answers them alike;
 a connection the error broke is invalidated. A statement PostgreSQL aborted on a deadlock or
-a serialization failure is run again, as ``retried`` does for transactions: it changed
+a serialization failure is run again (``run_again_on_conflict``, as for transactions): it changed
 nothing, and its caller does nothing before it returns.
 """
 
-import asyncio
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, LiteralString
@@ -26,7 +24,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.persistence.db import ATTEMPTS, RETRIED_SQLSTATES
+from app.persistence.db import run_again_on_conflict
 
 Params = Mapping[str, Any] | Sequence[Any]
 Row = Any  # a named tuple: its columns by name or position
@@ -50,16 +48,7 @@ class Statements:
 
     async def all(self, query: LiteralString, params: Params) -> list[Row]:
         """The statement's rows."""
-        attempt = 1
-        while True:
-            try:
-                return await self._run(query, params)
-            except DBAPIError as error:
-                code = getattr(error.orig, "sqlstate", None)
-                if attempt >= ATTEMPTS or code not in RETRIED_SQLSTATES:
-                    raise
-            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-            attempt += 1
+        return await run_again_on_conflict(lambda: self._run(query, params))
 
     async def _run(self, query: LiteralString, params: Params) -> list[Row]:
         async with self._connection() as connection:
