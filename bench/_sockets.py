@@ -22,6 +22,7 @@ The open-files limit is raised to its hard limit here, for the server (which inh
 for the holders. Every client is 127.0.0.1, so the per-address rate limits are off.
 """
 
+import argparse
 import asyncio
 import json
 import math
@@ -58,6 +59,34 @@ class Scenario:
     rate: float  # updates per second
     seconds: float
     connect_loops: int = 8  # per holder
+
+    @classmethod
+    def from_command_line(
+        cls,
+        description: str,
+        *,
+        sockets: int,
+        sockets_per_session: int,
+        holders: int,
+        seconds: float,
+    ) -> "Scenario":
+        """The scenario a benchmark's command line asks for, with that benchmark's defaults."""
+        parser = argparse.ArgumentParser(description=description)
+        parser.add_argument("--sockets", type=int, default=sockets, help="sockets open in all")
+        parser.add_argument("--sockets-per-session", type=int, default=sockets_per_session)
+        parser.add_argument(
+            "--holders", type=int, default=holders, help="processes holding the sockets"
+        )
+        parser.add_argument("--rate", type=float, default=10.0, help="updates per second")
+        parser.add_argument("--seconds", type=float, default=seconds, help="of updates")
+        arguments = parser.parse_args()
+        return cls(
+            total=arguments.sockets,
+            sockets_per_session=arguments.sockets_per_session,
+            holders=arguments.holders,
+            rate=arguments.rate,
+            seconds=arguments.seconds,
+        )
 
 
 @dataclass

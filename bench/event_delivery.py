@@ -11,24 +11,15 @@ moment the request was sent (bench/_sockets.py describes the scenario). Target: 
 About 1.5 minutes with the defaults on the code of issue 16's start (2 vCPUs).
 """
 
-import argparse
-
 from ._common import percentile
 from ._sockets import Scenario, run
 
 TARGET_P99 = 0.010
 
 
-def main(arguments: argparse.Namespace) -> None:
-    scenario = Scenario(
-        total=arguments.sockets,
-        sockets_per_session=arguments.sockets_per_session,
-        holders=arguments.holders,
-        rate=arguments.rate,
-        seconds=arguments.seconds,
-    )
+def main(scenario: Scenario) -> None:
     figures = run(
-        f"infoUpdate delivery at {arguments.rate:g} updates/s, {arguments.sockets} sockets open",
+        f"infoUpdate delivery at {scenario.rate:g} updates/s, {scenario.total} sockets open",
         scenario,
     )
     p99 = percentile(figures.deliveries, 0.99)
@@ -39,10 +30,8 @@ def main(arguments: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sockets", type=int, default=1000, help="sockets open in all")
-    parser.add_argument("--sockets-per-session", type=int, default=1)
-    parser.add_argument("--holders", type=int, default=1, help="processes holding the sockets")
-    parser.add_argument("--rate", type=float, default=10.0, help="updates per second")
-    parser.add_argument("--seconds", type=float, default=60.0, help="of updates")
-    main(parser.parse_args())
+    main(
+        Scenario.from_command_line(
+            __doc__.split("\n\n")[0], sockets=1000, sockets_per_session=1, holders=1, seconds=60.0
+        )
+    )

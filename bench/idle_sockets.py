@@ -19,8 +19,6 @@ About 4 minutes with the defaults on the code of issue 16's start (2 vCPUs, shar
 opening the sockets (80 a second).
 """
 
-import argparse
-
 from ._common import percentile
 from ._sockets import MEASURED, Scenario, run
 
@@ -28,19 +26,12 @@ TARGET_KIB = 40
 TARGET_P99 = 0.050
 
 
-def main(arguments: argparse.Namespace) -> None:
-    scenario = Scenario(
-        total=arguments.sockets,
-        sockets_per_session=arguments.sockets_per_session,
-        holders=arguments.holders,
-        rate=arguments.rate,
-        seconds=arguments.seconds,
-    )
-    figures = run(f"{arguments.sockets} idle authenticated sockets on one process", scenario)
+def main(scenario: Scenario) -> None:
+    figures = run(f"{scenario.total} idle authenticated sockets on one process", scenario)
     per_socket = (figures.rss_after - figures.rss_before) / max(figures.opened, 1) / 1024
     p99 = percentile(figures.deliveries, 0.99)
     checks = {
-        f"{arguments.sockets} sockets open": figures.opened + MEASURED >= arguments.sockets,
+        f"{scenario.total} sockets open": figures.opened + MEASURED >= scenario.total,
         f"< {TARGET_KIB} KiB per socket": per_socket < TARGET_KIB,
         f"delivery p99 < {TARGET_P99 * 1000:.0f} ms": p99 < TARGET_P99
         and figures.expected == len(figures.deliveries),
@@ -52,10 +43,12 @@ def main(arguments: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sockets", type=int, default=10_000, help="sockets open in all")
-    parser.add_argument("--sockets-per-session", type=int, default=10)
-    parser.add_argument("--holders", type=int, default=4, help="processes holding the sockets")
-    parser.add_argument("--rate", type=float, default=10.0, help="updates per second")
-    parser.add_argument("--seconds", type=float, default=30.0, help="of updates")
-    main(parser.parse_args())
+    main(
+        Scenario.from_command_line(
+            __doc__.split("\n\n")[0],
+            sockets=10_000,
+            sockets_per_session=10,
+            holders=4,
+            seconds=30.0,
+        )
+    )
