@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, LiteralString, Protocol
 
 from sqlalchemy import delete, func, update
@@ -10,9 +10,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Refused
-from app.persistence.models import ROLES, Document, Message, OneToOne
+from app.persistence.models import ROLES, Document, OneToOne
 from app.persistence.models._base import iso
-from app.persistence.statements import Statements
+from app.persistence.statements import Statements, jsonb
 from app.persistence.storage import Storage
 from app.realtime.broker import Broker, Event
 from app.services import audit, stats
@@ -70,13 +70,6 @@ async def create(sql: Statements) -> tuple[dict[str, Any], list[dict[str, Any]]]
     return onetoone, sessions
 
 
-async def find(db: AsyncSession, token: str) -> OneToOne | None:
-    onetoone = (await db.exec(select(OneToOne).where(OneToOne.token == token))).first()
-    if onetoone is None or not same_secret(token, onetoone.token):
-        return None
-    return onetoone
-
-
 def _remove_files(storage: Storage, keys: Sequence[str]) -> None:
     """After the commit: a crash in between leaves an orphan file, never a dangling row."""
     for key in keys:
@@ -132,6 +125,59 @@ async def note_activity(sql: Statements, onetoone_id: int) -> None:
     await sql.one(NOTE_ACTIVITY, {"onetoone_id": onetoone_id, "resolution": ACTIVITY_RESOLUTION})
 
 
+def _killing(target: LiteralString) -> LiteralString:
+    """The CTEs that kill the active consultation whose id ``target`` (its SQL) gives, as
+    ``kill`` describes: ``killed`` (its id, when this statement killed it) and ``documents``
+    (the storage keys of the files to remove after the commit).
+
+    The statement passes ``now`` (None for the database's time), ``detail`` (the stats row's
+    ``{reason}``) and the actor's ``session_id`` and ``role``. The rows beneath the
+    consultation refer to ``killed``, so its row lock is taken first, in the order
+    ``app.services.messages.lock_active`` documents.
+    """
+    return (
+        "killed AS (UPDATE onetoone SET status = 'killed',"
+        " killed_at = coalesce(%(now)s::timestamptz, now()), updated_at = now()"
+        " WHERE id = " + target + " AND status = 'active' RETURNING id"
+        "), messages AS (DELETE FROM message WHERE onetoone_id IN (SELECT id FROM killed)"
+        "), documents AS (DELETE FROM document WHERE onetoone_id IN (SELECT id FROM killed)"
+        " RETURNING id, onetoone_id, storage_key"
+        "), audited AS (INSERT INTO audit (action, onetoone_id, session_id, role, document_id)"
+        " SELECT 'document.delete', onetoone_id, %(session_id)s, %(role)s, id FROM documents"
+        "), counted AS (INSERT INTO stats (event, onetoone_id, detail)"
+        " SELECT 'killed', id, %(detail)s FROM killed)"
+    )
+
+
+KILL = (
+    "WITH "
+    + _killing("%(onetoone_id)s")
+    + " SELECT killed.id, documents.storage_key FROM killed LEFT JOIN documents ON true"
+)
+
+# ``DELETE /onetoone/<token>``: the consultation looked up by its token and, when the caller
+# may end it (``may_end``, and ``own`` is its own consultation or None for the operator),
+# killed in the same statement.
+END_BY_TOKEN = (
+    "WITH target AS (SELECT id, token, status FROM onetoone WHERE token = %(token)s), "
+    + _killing(
+        "(SELECT id FROM target WHERE %(may_end)s"
+        " AND (%(own)s::integer IS NULL OR id = %(own)s::integer))"
+    )
+    + " SELECT target.id, target.token, killed.id AS killed, documents.storage_key"
+    " FROM target LEFT JOIN killed ON true LEFT JOIN documents ON true"
+)
+
+
+def _kill_params(reason: str, actor: Actor, now: datetime | None) -> dict[str, Any]:
+    return {
+        "now": now,
+        "detail": jsonb({"reason": reason}),
+        "session_id": actor.session_id,
+        "role": actor.role,
+    }
+
+
 async def kill(
     db: AsyncSession,
     onetoone_id: int,
@@ -142,33 +188,19 @@ async def kill(
 ) -> bool:
     """Mark the consultation killed and remove its messages, documents and their files.
 
-    One conditional UPDATE decides: of two callers racing (two monitors, a monitor and
-    ``DELETE /onetoone``) only one kills, so ``killed`` is counted once. False when the
-    consultation was not active.
+    One statement, in ``db``'s transaction (the monitor holds the consultation's row there),
+    then the commit. Its conditional UPDATE decides: of two callers racing (two monitors, a
+    monitor and ``DELETE /onetoone``) only one kills, so ``killed`` is counted once. False
+    when the consultation was not active.
     """
-    killed = (
-        await db.exec(
-            update(OneToOne)
-            .where(OneToOne.id == onetoone_id, OneToOne.status == "active")
-            .values(status="killed", killed_at=now or datetime.now(UTC))
-            .returning(OneToOne.id)
-        )
-    ).first()
-    if killed is None:
+    connection = await db.connection()
+    params = {"onetoone_id": onetoone_id, **_kill_params(reason, actor, now)}
+    rows = (await connection.exec_driver_sql(KILL, params)).all()
+    if not rows:
         await db.rollback()
         return False
-    documents = (
-        await db.exec(
-            select(Document.id, Document.storage_key).where(Document.onetoone_id == onetoone_id)
-        )
-    ).all()
-    await db.exec(delete(Message).where(Message.onetoone_id == onetoone_id))
-    await db.exec(delete(Document).where(Document.onetoone_id == onetoone_id))
-    for document_id, _ in documents:
-        audit.record_by(db, "document.delete", onetoone_id, actor, document_id)
-    stats.record(db, "killed", onetoone_id, detail={"reason": reason})
     await db.commit()
-    _remove_files(storage, [key for _, key in documents])
+    _remove_files(storage, [row.storage_key for row in rows if row.storage_key is not None])
     return True
 
 
@@ -212,7 +244,7 @@ async def end(
 
 
 async def end_on_request(
-    db: AsyncSession,
+    sql: Statements,
     token: str,
     actor: Actor,
     actor_onetoone_id: int | None,
@@ -221,18 +253,26 @@ async def end_on_request(
 ) -> None:
     """``DELETE /onetoone/<token>``: the operator ends any consultation, a participant
     (``actor_onetoone_id``) only their own and only as its doctor. Ending an ended one is
-    not an error."""
-    onetoone = await find(db, token)
-    if actor.role != OPERATOR:
-        if onetoone is None or actor_onetoone_id != onetoone.id:
+    not an error. One statement looks the consultation up and, when the caller may, ends it."""
+    operator = actor.role == OPERATOR
+    params = {
+        "token": token,
+        "may_end": operator or actor.role == "medecin",
+        "own": None if operator else actor_onetoone_id,
+        **_kill_params("killed", actor, None),
+    }
+    rows = await sql.all(END_BY_TOKEN, params)
+    target = rows[0] if rows and same_secret(token, rows[0].token) else None
+    if not operator:
+        if target is None or target.id != actor_onetoone_id:
             raise Refused(403, "not your consultation")
         if actor.role != "medecin":
             raise Refused(403, "only the doctor can end the consultation")
-    if onetoone is None:
+    if target is None:
         raise Refused(404, "consultation not found")
-    if onetoone.status == "active":
-        assert onetoone.id is not None
-        await end(db, onetoone.id, "killed", actor, storage, live)
+    if target.killed is not None:
+        live.close(target.id, "killed")
+        _remove_files(storage, [row.storage_key for row in rows if row.storage_key is not None])
 
 
 async def delete_killed(db: AsyncSession, onetoone_id: int, storage: Storage, actor: Actor) -> bool:

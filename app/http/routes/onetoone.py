@@ -35,6 +35,7 @@ async def kill_onetoone(token: str) -> dict[str, Any]:
     else:
         actor, own_onetoone_id = Actor(caller.role, caller.session_id), caller.onetoone_id
     live = Live(state().broker, state().media)
-    async with state().db() as db:
-        await onetoones.end_on_request(db, token, actor, own_onetoone_id, state().storage, live)
+    await onetoones.end_on_request(
+        state().sql, token, actor, own_onetoone_id, state().storage, live
+    )
     return {}
