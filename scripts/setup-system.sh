@@ -9,6 +9,8 @@ packages=(
   chromium
   # the fake USB bus of the device tests (tests/devices)
   umockdev gir1.2-umockdev-1.0 libumockdev0
+  # the TURN relay of the network tests (tests/turn_server.py)
+  coturn
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -6,6 +7,7 @@ import pytest
 
 from tests.client import Consultation, Participant, create_consultation
 from tests.server import RunningServer, hocovisio, postgres
+from tests.turn_server import TurnServer, coturn
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +20,13 @@ def database_url() -> Iterator[str]:
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with hocovisio(database_url, tmp_path_factory.mktemp("data")) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TurnServer]:
+    """Debian's coturn on loopback, with its own shared secret."""
+    with coturn(Path(tmp_path_factory.mktemp("coturn"))) as server:
+        yield server
 
 
 @pytest.fixture

@@ -4,9 +4,17 @@ from the TOML file ``config/hocovisio.toml`` (or the one ``HOCOVISIO_CONFIG`` na
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,6 +26,9 @@ DocumentType = Literal[
     "application/pdf", "image/png", "image/jpeg", "image/webp", "application/dicom", "text/plain"
 ]
 
+# A TURN server as WebRTC's RTCIceServer.urls takes it: turn:host[:port][?transport=udp|tcp], or
+# turns: (TLS).
+TurnUrl = Annotated[str, StringConstraints(pattern=r"^turns?:[^\s?]+(\?transport=(udp|tcp))?$")]
 
 CONFIG_ENV = "HOCOVISIO_CONFIG"
 DEFAULT_CONFIG_FILE = Path(__file__).resolve().parents[2] / "config" / "hocovisio.toml"
@@ -182,6 +193,16 @@ class Settings(BaseSettings):
     sfu_room_empty_timeout: float = Field(
         60.0, ge=0, description="seconds a consultation's router outlives its last participant"
     )
+    turn_urls: list[TurnUrl] = Field(
+        default_factory=list,
+        description="TURN servers handed to clients (turn:/turns: URLs, coturn's REST-API scheme)",
+    )
+    turn_secret: SecretStr | None = Field(
+        None, description="coturn's static-auth-secret: signs each client's TURN credential"
+    )
+    turn_credential_ttl: int = Field(
+        43200, ge=60, le=7 * 86400, description="seconds a client's TURN credential is valid"
+    )
 
     # The monitor: ending stale consultations, deleting old ones, purging the audit.
     monitor_interval: float = Field(
@@ -236,6 +257,12 @@ class Settings(BaseSettings):
             raise ValueError("tls_certfile and tls_keyfile are set together")
         return self
 
+    @model_validator(mode="after")
+    def _turn_needs_its_secret(self) -> "Settings":
+        if bool(self.turn_urls) != (self.turn_secret is not None):
+            raise ValueError("turn_urls and turn_secret are set together")
+        return self
+
     @field_validator(
         "operator_key",
         "database_url",
@@ -243,6 +270,7 @@ class Settings(BaseSettings):
         "metrics_token",
         "tls_certfile",
         "tls_keyfile",
+        "turn_secret",
         mode="before",
     )
     @classmethod

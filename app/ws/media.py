@@ -13,6 +13,7 @@ from app.media.room import MediaError, MediaPeer, Room
 from app.realtime.dispatch import Handler
 from app.realtime.peer import Peer
 from app.runtime.state import state
+from app.services.ice_servers import ice_servers
 from app.ws.app_data import producer_app_data
 from sfu_control import CodecError, InvalidStateError, ParameterError, UnsupportedError, WorkerError
 
@@ -76,7 +77,13 @@ async def create_webrtc_transport(room: Room, me: MediaPeer, data: dict[str, Any
         "iceCandidates": transport.ice_candidates,
         "dtlsParameters": transport.dtls_parameters,
         "sctpParameters": transport.sctp_parameters,
+        "iceServers": ice_servers(state().settings, me.peer.session_id),
     }
+
+
+async def get_ice_servers(room: Room, me: MediaPeer, _: dict[str, Any]) -> Any:
+    """Fresh TURN credentials, for a client whose transports outlive the first ones."""
+    return {"iceServers": ice_servers(state().settings, me.peer.session_id)}
 
 
 async def connect_webrtc_transport(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
@@ -156,6 +163,7 @@ HANDLERS: dict[str, Handler] = _media_requests(
         "createWebRtcTransport": create_webrtc_transport,
         "connectWebRtcTransport": connect_webrtc_transport,
         "restartIce": restart_ice,
+        "getIceServers": get_ice_servers,
         "getTransportStats": get_transport_stats,
         "join": join,
         "produce": produce,

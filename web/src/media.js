@@ -3,12 +3,20 @@
 
 import { Device } from 'mediasoup-client';
 
+// How the page may reach the SFU, from its address (for support, and the tests):
+// `?ice=relay` through the TURN relay only, `?ice=tcp` over TCP only.
+export function networkOptions(search = location.search) {
+  const ice = new URLSearchParams(search).get('ice');
+  return { relay: ice === 'relay', tcp: ice === 'tcp' };
+}
+
 export class MediaSession {
   // `events`: onConsumer(consumer, info), onConsumerClosed(consumerId),
-  // onConsumerPaused(consumerId, paused).
-  constructor(socket, events) {
+  // onConsumerPaused(consumerId, paused). `network`: { relay, tcp } (see `networkOptions`).
+  constructor(socket, events, network = {}) {
     this.socket = socket;
     this.events = events;
+    this.network = network;
     this.consumers = new Map();
     this.producers = new Map();
     this.closed = false;
@@ -42,13 +50,18 @@ export class MediaSession {
     const info = await this.socket.request('createWebRtcTransport', {
       producing: direction === 'send',
       consuming: direction === 'recv',
+      forceTcp: Boolean(this.network.tcp),
     });
+    // The service's TURN servers (short-lived credentials) are tried beside the direct path;
+    // `relay` allows the relay alone.
     const options = {
       id: info.id,
       iceParameters: info.iceParameters,
       iceCandidates: info.iceCandidates,
       dtlsParameters: info.dtlsParameters,
       sctpParameters: info.sctpParameters || undefined,
+      iceServers: info.iceServers || [],
+      iceTransportPolicy: this.network.relay ? 'relay' : 'all',
     };
     const transport = direction === 'send'
       ? this.device.createSendTransport(options)
@@ -116,6 +129,29 @@ export class MediaSession {
       .map(({ kind, packetsReceived, bytesReceived, framesDecoded }) => ({
         kind, packetsReceived, bytesReceived, framesDecoded,
       }));
+  }
+
+  // The network path each transport uses now: its selected ICE candidate pair's local side
+  // (`host`, `srflx` or `relay`; `udp` or `tcp`).
+  async paths() {
+    const paths = [];
+    for (const [direction, transport] of [['send', this.sendTransport], ['recv', this.recvTransport]]) {
+      if (this.closed || !transport) continue;
+      const report = await transport.getStats();
+      const pair = [...report.values()].find(
+        (entry) => entry.type === 'candidate-pair' && entry.nominated && entry.state === 'succeeded',
+      );
+      const local = pair && report.get(pair.localCandidateId);
+      if (local) {
+        paths.push({
+          direction,
+          candidateType: local.candidateType,
+          protocol: local.protocol,
+          relayProtocol: local.relayProtocol,
+        });
+      }
+    }
+    return paths;
   }
 
   // Close the transports here; the server does the same when the socket closes.

@@ -4,7 +4,7 @@
 
 import { api } from '../api.js';
 import { h, setStatus, show } from '../dom.js';
-import { MediaSession } from '../media.js';
+import { MediaSession, networkOptions } from '../media.js';
 import { ChatPanel } from '../panels/chat.js';
 import { DevicesPanel, deviceLabel } from '../panels/devices.js';
 import { FormPanel } from '../panels/form.js';
@@ -59,6 +59,7 @@ class ConsultationPage {
       sessionId: session.id,
       role: session.role,
       inboundStats: () => this.media?.inboundStats() ?? [],
+      paths: () => this.media?.paths() ?? [],
     };
   }
 
@@ -256,7 +257,7 @@ class ConsultationPage {
       onConsumer: (consumer, info) => this.consumerAdded(consumer, info),
       onConsumerClosed: (consumerId) => this.consumerRemoved(consumerId),
       onConsumerPaused: (consumerId, paused) => this.consumerPaused(consumerId, paused),
-    });
+    }, networkOptions());
     const peers = await this.media.start(this.localStream, this.muted);
     for (const peer of peers) this.seen(peer.id, peer.role);
     setStatus('Connected');

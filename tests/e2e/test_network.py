@@ -1,0 +1,69 @@
+"""A consultation whose patient reaches the SFU only through the TURN relay, or only over
+TCP, as from a hospital guest network that blocks the rest."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.conftest import Browsers
+from tests.e2e.test_consultation import join_path, new_consultation, wait_for_media
+from tests.server import RunningServer, hocovisio
+from tests.turn_server import TurnServer
+
+
+@pytest.fixture(scope="module")
+def relayed_server(
+    database_url: str, turn: TurnServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """A service handing out coturn's address with credentials signed by its secret."""
+    env = {"HOCOVISIO_TURN_URLS": json.dumps([turn.url]), "HOCOVISIO_TURN_SECRET": turn.secret}
+    with hocovisio(database_url, Path(tmp_path_factory.mktemp("relayed")), extra_env=env) as server:
+        yield server
+
+
+async def paths(page: Page) -> list[dict[str, Any]]:
+    """The page's transports' selected paths (local candidate type and protocol)."""
+    await page.wait_for_function(
+        "async () => (await window.hocovisio.paths()).length === 2", polling=200
+    )
+    return await page.evaluate("() => window.hocovisio.paths()")
+
+
+async def test_patient_through_the_turn_relay_only(
+    relayed_server: RunningServer, turn: TurnServer, browser
+) -> None:
+    people = Browsers(browser, relayed_server.base_url)
+    try:
+        consultation = await new_consultation(relayed_server)
+        doctor = await people.page(join_path(consultation, "medecin"))
+        patient = await people.page(join_path(consultation, "patient") + "?ice=relay")
+        await wait_for_media(doctor)
+        await wait_for_media(patient)
+        await expect(doctor.locator(".tile.remote[data-role=patient]")).to_be_visible()
+        # Both of the patient's transports go through coturn; the doctor's do not.
+        assert {p["candidateType"] for p in await paths(patient)} == {"relay"}
+        assert {p["candidateType"] for p in await paths(doctor)} == {"host"}
+        patient_id = await patient.evaluate("() => window.hocovisio.sessionId")
+        allocations = [
+            line
+            for line in turn.log().splitlines()
+            if f":{patient_id}>" in line and "ALLOCATE processed, success" in line
+        ]
+        assert len(allocations) >= 2, turn.log()[-4000:]
+    finally:
+        await people.close()
+    assert people.errors == [], people.errors
+
+
+async def test_patient_over_tcp_only(server: RunningServer, people: Browsers) -> None:
+    consultation = await new_consultation(server)
+    doctor = await people.page(join_path(consultation, "medecin"))
+    patient = await people.page(join_path(consultation, "patient") + "?ice=tcp")
+    await wait_for_media(doctor)
+    await wait_for_media(patient)
+    assert {p["protocol"] for p in await paths(patient)} == {"tcp"}
+    assert {p["protocol"] for p in await paths(doctor)} == {"udp"}
