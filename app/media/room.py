@@ -23,6 +23,30 @@ from sfu_control import ActiveSpeakerObserver, Consumer, Producer, Router, WebRt
 
 log = logging.getLogger(__name__)
 
+# How a receiving transport shares its bandwidth among its video consumers (mediasoup gives
+# the higher priorities their layers first): a medical device's video is what the doctor
+# examines, a shared screen carries text to read, a camera shows the person.
+DEVICE_PRIORITY = 3
+SCREEN_PRIORITY = 2
+CAMERA_PRIORITY = 1  # mediasoup's default
+
+
+def _layers(layers: dict[str, Any] | None) -> dict[str, int | None]:
+    """A consumer's current layers as its notification carries them: null when it receives none
+    (its producer paused, or too little bandwidth for even the lowest layer)."""
+    layers = layers or {}
+    return {
+        "spatialLayer": layers.get("spatialLayer"),
+        "temporalLayer": layers.get("temporalLayer"),
+    }
+
+
+def consumer_priority(app_data: dict[str, Any]) -> int:
+    """The priority of a consumer of a producer labelled ``app_data`` (see ``app.ws.app_data``)."""
+    if "device" in app_data:
+        return DEVICE_PRIORITY
+    return SCREEN_PRIORITY if app_data.get("source") == "screen" else CAMERA_PRIORITY
+
 
 class MediaError(Refused):
     """A media request that cannot be served (400); the message goes to the client."""
@@ -207,6 +231,9 @@ class Room:
                     app_data={"peerId": producer_peer.peer.session_id, "producerId": producer.id},
                 )
                 self._watch(consumer_peer, consumer)
+            priority = consumer_priority(producer.app_data)
+            if consumer.kind == "video" and priority != CAMERA_PRIORITY:
+                await consumer.set_priority(priority)
         except MediaError as full:
             # The producer's own request must not fail because a receiver is full.
             log.info("peer %s gets no consumer: %s", consumer_peer.peer.session_id, full)
@@ -246,6 +273,10 @@ class Room:
         consumer.on("producerclose", closed)
         consumer.on("producerpause", lambda: peer.notify_soon("producerPaused", ids))
         consumer.on("producerresume", lambda: peer.notify_soon("producerResumed", ids))
+        consumer.on(
+            "layerschange",
+            lambda layers: peer.notify_soon("consumerLayersChanged", {**ids, **_layers(layers)}),
+        )
 
     def _on_dominant_speaker(self, event: dict[str, Any]) -> None:
         producer = event["producer"]

@@ -17,6 +17,10 @@ from app.services.ice_servers import ice_servers
 from app.ws.app_data import producer_app_data
 from sfu_control import CodecError, InvalidStateError, ParameterError, UnsupportedError, WorkerError
 
+# mediasoup's floor for a transport's outgoing cap, and a ceiling well above any consultation.
+MIN_RECEIVE_BITRATE = 30_000
+MAX_RECEIVE_BITRATE = 100_000_000
+
 MediaHandler = Callable[[Room, MediaPeer, dict[str, Any]], Awaitable[Any]]
 # Refusals whose reason the client may read: ours, and sfu_control's errors of bad
 # input (ParameterError, NotFoundError), of capability, state, wire range and the
@@ -100,6 +104,21 @@ async def get_transport_stats(room: Room, me: MediaPeer, data: dict[str, Any]) -
     return await me.transport(data.get("transportId")).get_stats()
 
 
+async def set_max_receive_bitrate(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
+    """Cap what the SFU sends this participant on one of its transports (a metered or weak
+    connection); ``0`` lifts the cap. Simulcast consumers then drop to the layers that fit."""
+    bitrate = data.get("bitrate")
+    if (
+        not isinstance(bitrate, int)
+        or isinstance(bitrate, bool)
+        or not (bitrate == 0 or MIN_RECEIVE_BITRATE <= bitrate <= MAX_RECEIVE_BITRATE)
+    ):
+        raise MediaError(
+            f"bitrate must be 0 or an integer from {MIN_RECEIVE_BITRATE} to {MAX_RECEIVE_BITRATE}"
+        )
+    await me.transport(data.get("transportId")).set_max_outgoing_bitrate(bitrate)
+
+
 async def join(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     await room.join(me, _object(data, "rtpCapabilities"))
     others = room.others(me)
@@ -165,6 +184,7 @@ HANDLERS: dict[str, Handler] = _media_requests(
         "restartIce": restart_ice,
         "getIceServers": get_ice_servers,
         "getTransportStats": get_transport_stats,
+        "setMaxReceiveBitrate": set_max_receive_bitrate,
         "join": join,
         "produce": produce,
         "closeProducer": close_producer,

@@ -137,6 +137,9 @@ async def test_bad_media_requests_get_clear_errors(
         ("join", {"rtpCapabilities": "nope"}, "rtpCapabilities must be an object"),
         ("resumeConsumer", {"consumerId": 5}, "consumer not found"),
         ("pauseProducer", {}, "producer not found"),
+        ("setMaxReceiveBitrate", {"transportId": "x", "bitrate": 10}, "bitrate must be 0 or"),
+        ("setMaxReceiveBitrate", {"transportId": "x", "bitrate": True}, "bitrate must be 0 or"),
+        ("setMaxReceiveBitrate", {"transportId": "x", "bitrate": 200_000}, "transport not found"),
     ]
     for method, data, reason in cases:
         answer = await socket.request(method, data)
@@ -148,6 +151,10 @@ async def test_bad_media_requests_get_clear_errors(
         {"transportId": transport["data"]["id"], "dtlsParameters": {"fingerprints": "bad"}},
     )
     assert answer["ok"] is False
+    capped = {"transportId": transport["data"]["id"], "bitrate": 200_000}
+    assert (await socket.request("setMaxReceiveBitrate", capped))["ok"] is True
+    lifted = {"transportId": transport["data"]["id"], "bitrate": 0}
+    assert (await socket.request("setMaxReceiveBitrate", lifted))["ok"] is True
     # The worker survived all of that.
     assert (await socket.request("getRouterRtpCapabilities"))["ok"] is True
 

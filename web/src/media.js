@@ -10,6 +10,20 @@ export function networkOptions(search = location.search) {
   return { relay: ice === 'relay', tcp: ice === 'tcp' };
 }
 
+// The camera goes out as three VP8 simulcast layers (a quarter, half and full size), so that
+// the SFU can send each viewer the layer its bandwidth and its tile allow.
+const CAMERA_LAYERS = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+
+// The spatial layer to ask for a video shown `width` CSS pixels wide.
+export function layerForWidth(width) {
+  if (width <= 320) return 0;
+  return width <= 640 ? 1 : 2;
+}
+
 export class MediaSession {
   // `events`: onConsumer(consumer, info), onConsumerClosed(consumerId),
   // onConsumerPaused(consumerId, paused). `network`: { relay, tcp } (see `networkOptions`).
@@ -35,10 +49,13 @@ export class MediaSession {
     });
     for (const track of stream ? stream.getTracks() : []) {
       if (!this.device.canProduce(track.kind)) continue;
+      const camera = track.kind === 'video';
       const producer = await this.sendTransport.produce({
         track,
         stopTracks: false,
-        appData: { source: track.kind === 'audio' ? 'mic' : 'webcam' },
+        encodings: camera ? CAMERA_LAYERS : undefined,
+        codecOptions: camera ? { videoGoogleStartBitrate: 1000 } : undefined,
+        appData: { source: camera ? 'webcam' : 'mic' },
       });
       this.producers.set(track.kind, producer);
       if (muted.has(track.kind)) await this.toggle(track.kind);
@@ -87,11 +104,39 @@ export class MediaSession {
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters,
-      appData: { ...(info.appData || {}), peerId: info.peerId },
+      appData: { ...(info.appData || {}), peerId: info.peerId, type: info.type },
     });
     this.consumers.set(consumer.id, consumer);
     this.events.onConsumer(consumer, info);
     if (info.producerPaused) this.events.onConsumerPaused(consumer.id, true);
+  }
+
+  // Ask the SFU for the layer that fits a video shown `width` pixels wide (simulcast only).
+  async preferWidth(consumerId, width) {
+    const consumer = this.consumers.get(consumerId);
+    if (!consumer || consumer.appData.type !== 'simulcast') return;
+    const spatialLayer = layerForWidth(width);
+    if (consumer.appData.preferredLayer === spatialLayer) return;
+    consumer.appData.preferredLayer = spatialLayer;
+    await this.socket.request('setConsumerPreferredLayers', { consumerId, spatialLayer });
+  }
+
+  // Cap what the SFU sends this page (bits/s; 0 lifts the cap).
+  async setMaxReceiveBitrate(bitrate) {
+    await this.socket.request('setMaxReceiveBitrate', {
+      transportId: this.recvTransport.id, bitrate,
+    });
+  }
+
+  // The sending side's video encodings (one per simulcast layer), as plain objects.
+  async outboundVideo() {
+    if (this.closed || !this.sendTransport) return [];
+    const report = await this.sendTransport.getStats();
+    return [...report.values()]
+      .filter((entry) => entry.type === 'outbound-rtp' && entry.kind === 'video')
+      .map(({ rid, bytesSent, framesEncoded, frameWidth, frameHeight }) => ({
+        rid, bytesSent, framesEncoded, frameWidth, frameHeight,
+      }));
   }
 
   consumerClosed(consumerId) {

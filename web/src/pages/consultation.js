@@ -47,6 +47,14 @@ class ConsultationPage {
     this.roles = new Map();
     this.tiles = new Map();
     this.deviceConsumers = new Set();
+    // The layers the SFU sends each simulcast consumer now (`consumerLayersChanged`).
+    this.layers = new Map();
+    this.resizes = new ResizeObserver((entries) => {
+      for (const { target } of entries) {
+        const consumerId = target.dataset.consumerId;
+        if (consumerId) this.media?.preferWidth(consumerId, target.clientWidth).catch(() => {});
+      }
+    });
     this.muted = new Set();
     this.finished = false;
     this.admitted = false;
@@ -60,6 +68,9 @@ class ConsultationPage {
       role: session.role,
       inboundStats: () => this.media?.inboundStats() ?? [],
       paths: () => this.media?.paths() ?? [],
+      layers: () => Object.fromEntries(this.layers),
+      outboundVideo: () => this.media?.outboundVideo() ?? [],
+      setMaxReceiveBitrate: (bitrate) => this.media?.setMaxReceiveBitrate(bitrate),
     };
   }
 
@@ -113,6 +124,9 @@ class ConsultationPage {
     });
     socket.on('peerLeft', ({ peerId }) => this.peerLeft(peerId));
     socket.on('consumerClosed', ({ consumerId }) => this.media?.consumerClosed(consumerId));
+    socket.on('consumerLayersChanged', ({ consumerId, spatialLayer, temporalLayer }) => {
+      this.layers.set(consumerId, { spatialLayer, temporalLayer });
+    });
     socket.on('producerPaused', ({ consumerId }) => this.consumerPaused(consumerId, true));
     socket.on('producerResumed', ({ consumerId }) => this.consumerPaused(consumerId, false));
     socket.on('activeSpeaker', ({ peerId }) => {
@@ -320,11 +334,19 @@ class ConsultationPage {
       this.deviceConsumers.add(consumer.id);
       this.devices.addVideo(consumer.id, label, consumer.track);
     } else {
-      this.tile(info.peerId).attach(consumer);
+      const tile = this.tile(info.peerId);
+      tile.attach(consumer);
+      if (consumer.kind === 'video') {
+        // The layer follows the size the video is shown at (and is asked once at once).
+        tile.video.dataset.consumerId = consumer.id;
+        this.resizes.unobserve(tile.video);
+        this.resizes.observe(tile.video);
+      }
     }
   }
 
   consumerRemoved(consumerId) {
+    this.layers.delete(consumerId);
     if (this.deviceConsumers.delete(consumerId)) this.devices.removeVideo(consumerId);
     else for (const tile of this.tiles.values()) tile.detach(consumerId);
   }
@@ -391,7 +413,8 @@ class ConsultationPage {
 }
 
 async function localMedia() {
-  const video = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
+  // 720p, so that the camera's three simulcast layers are 180p, 360p and 720p.
+  const video = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 } };
   try {
     return await navigator.mediaDevices.getUserMedia({ audio: true, video });
   } catch {
