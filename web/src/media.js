@@ -111,6 +111,28 @@ export class MediaSession {
     if (info.producerPaused) this.events.onConsumerPaused(consumer.id, true);
   }
 
+  // Send `track` (from getDisplayMedia) as the screen; `onEnded` runs when it stops, from
+  // the page or from the browser's own "stop sharing".
+  async shareScreen(track, onEnded) {
+    const producer = await this.sendTransport.produce({
+      track,
+      stopTracks: false,
+      appData: { source: 'screen' },
+    });
+    this.screen = producer;
+    track.addEventListener('ended', () => this.stopScreen().finally(onEnded));
+    return producer;
+  }
+
+  async stopScreen() {
+    const producer = this.screen;
+    if (!producer) return;
+    this.screen = null;
+    producer.track?.stop();
+    producer.close();
+    if (!this.closed) await this.socket.request('closeProducer', { producerId: producer.id });
+  }
+
   // Ask the SFU for the layer that fits a video shown `width` pixels wide (simulcast only).
   async preferWidth(consumerId, width) {
     const consumer = this.consumers.get(consumerId);
@@ -202,6 +224,8 @@ export class MediaSession {
   // Close the transports here; the server does the same when the socket closes.
   close() {
     this.closed = true;
+    this.screen?.track?.stop();
+    this.screen = null;
     for (const consumerId of [...this.consumers.keys()]) this.consumerClosed(consumerId);
     this.sendTransport?.close();
     this.recvTransport?.close();

@@ -71,6 +71,8 @@ class ConsultationPage {
       layers: () => Object.fromEntries(this.layers),
       outboundVideo: () => this.media?.outboundVideo() ?? [],
       setMaxReceiveBitrate: (bitrate) => this.media?.setMaxReceiveBitrate(bitrate),
+      // What the browser's own "stop sharing" does: the captured track ends.
+      endScreenCapture: () => this.media?.screen?.track?.dispatchEvent(new Event('ended')),
     };
   }
 
@@ -89,9 +91,13 @@ class ConsultationPage {
     this.preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'preview' });
     this.micButton = h('button', { type: 'button', onclick: () => this.toggle('audio') });
     this.cameraButton = h('button', { type: 'button', onclick: () => this.toggle('video') });
+    this.screenButton = h('button', { type: 'button', onclick: () => this.toggleScreen() });
+    // Screens shared by the others, shown apart from their cameras.
+    this.screens = h('div', { class: 'screens' });
+    this.screenConsumers = new Map();
     this.updateButtons();
     const controls = h('div', { class: 'controls' },
-      this.micButton, this.cameraButton,
+      this.micButton, this.cameraButton, this.screenButton,
       h('button', { type: 'button', class: 'leave', onclick: () => this.leave() }, 'Leave'),
       this.isDoctor
         ? h('button', { type: 'button', class: 'danger', onclick: () => this.endConsultation() },
@@ -100,6 +106,7 @@ class ConsultationPage {
     this.layout = h('div', { class: `consultation role-${this.session.role}` },
       h('section', { class: 'stage' },
         h('h1', {}, `${roleName(this.session.role)} — consultation`),
+        this.screens,
         this.remote,
         h('div', { class: 'self' }, this.preview, controls),
         this.devices.element),
@@ -330,7 +337,9 @@ class ConsultationPage {
 
   consumerAdded(consumer, info) {
     const label = deviceLabel(info.appData);
-    if (label && consumer.kind === 'video') {
+    if (info.appData?.source === 'screen' && consumer.kind === 'video') {
+      this.screenAdded(consumer, info.peerId);
+    } else if (label && consumer.kind === 'video') {
       this.deviceConsumers.add(consumer.id);
       this.devices.addVideo(consumer.id, label, consumer.track);
     } else {
@@ -345,8 +354,38 @@ class ConsultationPage {
     }
   }
 
+  screenAdded(consumer, peerId) {
+    const video = h('video', { autoplay: true, playsInline: true, muted: true });
+    video.srcObject = new MediaStream([consumer.track]);
+    video.play().catch(() => {});
+    const figure = h('figure', { class: 'screen-share', 'data-peer-id': peerId },
+      video, h('figcaption', {}, `${roleName(this.roles.get(peerId))}'s screen`));
+    this.screenConsumers.set(consumer.id, figure);
+    this.screens.append(figure);
+  }
+
+  async toggleScreen() {
+    try {
+      if (this.media?.screen) {
+        await this.media.stopScreen();
+      } else {
+        const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+        await this.media.shareScreen(stream.getVideoTracks()[0], () => this.updateButtons());
+      }
+    } catch (error) {
+      if (error.name !== 'NotAllowedError') this.notice(`Screen sharing failed: ${error.message}`);
+    }
+    this.updateButtons();
+  }
+
   consumerRemoved(consumerId) {
     this.layers.delete(consumerId);
+    const screen = this.screenConsumers.get(consumerId);
+    if (screen) {
+      screen.remove();
+      this.screenConsumers.delete(consumerId);
+      return;
+    }
     if (this.deviceConsumers.delete(consumerId)) this.devices.removeVideo(consumerId);
     else for (const tile of this.tiles.values()) tile.detach(consumerId);
   }
@@ -375,6 +414,10 @@ class ConsultationPage {
     this.cameraButton.classList.toggle('off', cameraOff);
     this.micButton.disabled = !this.media?.producers.has('audio');
     this.cameraButton.disabled = !this.media?.producers.has('video');
+    const sharing = Boolean(this.media?.screen);
+    this.screenButton.textContent = sharing ? 'Stop sharing' : 'Share screen';
+    this.screenButton.classList.toggle('on', sharing);
+    this.screenButton.disabled = !this.media?.sendTransport || !navigator.mediaDevices?.getDisplayMedia;
   }
 
   who(sessionId) {
