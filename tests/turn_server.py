@@ -32,13 +32,15 @@ class TurnServer:
 
 
 @contextmanager
-def coturn(folder: Path) -> Iterator[TurnServer]:
-    """A running coturn, stopped on exit."""
+def coturn(folder: Path, again: TurnServer | None = None) -> Iterator[TurnServer]:
+    """A running coturn, stopped on exit; ``again`` starts a stopped one anew, on its port and
+    with its secret (its allocations are gone: a relay that restarted)."""
     if shutil.which(TURNSERVER) is None:
         raise RuntimeError("Debian's coturn is missing: run `make setup` (scripts/setup-system.sh)")
     folder.mkdir(parents=True, exist_ok=True)
-    port, relay = free_port(), free_port_range(RELAY_PORTS)
-    server = TurnServer(port, os.urandom(16).hex(), folder / "turnserver.log")
+    port, relay = (again.port if again else free_port()), free_port_range(RELAY_PORTS)
+    secret = again.secret if again else os.urandom(16).hex()
+    server = TurnServer(port, secret, folder / f"turnserver-{time.monotonic_ns()}.log")
     process = subprocess.Popen(
         [
             TURNSERVER,

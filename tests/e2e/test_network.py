@@ -1,6 +1,7 @@
 """A consultation whose patient reaches the SFU only through the TURN relay, or only over
 TCP, as from a hospital guest network that blocks the rest."""
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,9 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import Browsers
-from tests.e2e.test_consultation import join_path, new_consultation, wait_for_media
+from tests.e2e.test_consultation import inbound, join_path, new_consultation, wait_for_media
 from tests.server import RunningServer, hocovisio
-from tests.turn_server import TurnServer
+from tests.turn_server import TurnServer, coturn
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,14 @@ def relayed_server(
     env = {"HOCOVISIO_TURN_URLS": json.dumps([turn.url]), "HOCOVISIO_TURN_SECRET": turn.secret}
     with hocovisio(database_url, Path(tmp_path_factory.mktemp("relayed")), extra_env=env) as server:
         yield server
+
+
+async def frames_advance(page: Page, timeout: float = 15) -> None:
+    """Wait until the page decodes new video frames (after a key frame, once a path is back)."""
+    before = (await inbound(page))["video"]["framesDecoded"]
+    async with asyncio.timeout(timeout):
+        while (await inbound(page))["video"]["framesDecoded"] <= before:
+            await asyncio.sleep(0.2)
 
 
 async def paths(page: Page) -> list[dict[str, Any]]:
@@ -67,3 +76,43 @@ async def test_patient_over_tcp_only(server: RunningServer, people: Browsers) ->
     await wait_for_media(patient)
     assert {p["protocol"] for p in await paths(patient)} == {"tcp"}
     assert {p["protocol"] for p in await paths(doctor)} == {"udp"}
+
+
+async def test_media_comes_back_through_an_ice_restart_when_the_path_breaks(
+    database_url: str, browser, tmp_path: Path
+) -> None:
+    """The patient's only path, the relay, restarts (its allocations lost, as when a phone
+    leaves a Wi-Fi): the page restarts ICE and media flows again, with no rejoin and no reload."""
+    relay = coturn(tmp_path / "coturn")
+    turn = relay.__enter__()
+    env = {"HOCOVISIO_TURN_URLS": json.dumps([turn.url]), "HOCOVISIO_TURN_SECRET": turn.secret}
+    try:
+        with hocovisio(database_url, tmp_path / "server", extra_env=env) as server:
+            people = Browsers(browser, server.base_url)
+            try:
+                consultation = await new_consultation(server)
+                doctor = await people.page(join_path(consultation, "medecin"))
+                patient = await people.page(join_path(consultation, "patient") + "?ice=relay")
+                await wait_for_media(doctor)
+                await wait_for_media(patient)
+                await patient.evaluate("() => { window.notReloaded = true; }")
+
+                relay.__exit__(None, None, None)
+                await expect(patient.locator("#status")).to_have_text(
+                    "Reconnecting media…", timeout=20_000
+                )
+                relay = coturn(tmp_path / "coturn", again=turn)
+                turn = relay.__enter__()
+                await expect(patient.locator("#status")).to_have_text("Connected", timeout=30_000)
+                await frames_advance(patient)
+                await frames_advance(doctor)
+                await wait_for_media(patient)
+                await wait_for_media(doctor)
+                assert await patient.evaluate("() => window.hocovisio.iceRestarts()") >= 1
+                assert await patient.evaluate("() => window.hocovisio.mediaStarts()") == 1
+                assert await patient.evaluate("() => window.notReloaded") is True
+            finally:
+                await people.close()
+            assert people.errors == [], people.errors
+    finally:
+        relay.__exit__(None, None, None)

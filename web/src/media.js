@@ -24,13 +24,22 @@ export function layerForWidth(width) {
   return width <= 640 ? 1 : 2;
 }
 
+// A transport whose ICE went `disconnected` gets this long to come back by itself before its
+// ICE is restarted; one that `failed` is restarted at once. After this many restarts in a row
+// without a connection, the page joins the media again from scratch.
+const DISCONNECTED_GRACE_MS = 2000;
+const ICE_RESTARTS = 3;
+
 export class MediaSession {
   // `events`: onConsumer(consumer, info), onConsumerClosed(consumerId),
-  // onConsumerPaused(consumerId, paused). `network`: { relay, tcp } (see `networkOptions`).
+  // onConsumerPaused(consumerId, paused), onPath(state) (`lost`, `restored`), onLost() (ICE
+  // restarts did not help). `network`: { relay, tcp } (see `networkOptions`).
   constructor(socket, events, network = {}) {
     this.socket = socket;
     this.events = events;
     this.network = network;
+    this.iceRestarts = 0; // restarts that brought a transport back, for the tests
+    this.recovering = new Map(); // transport id -> { timer, attempts }
     this.consumers = new Map();
     this.producers = new Map();
     this.closed = false;
@@ -88,12 +97,66 @@ export class MediaSession {
         .request('connectWebRtcTransport', { transportId: transport.id, dtlsParameters })
         .then(callback, errback);
     });
+    transport.on('connectionstatechange', (state) => this.connectionChanged(transport, state));
     transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
       this.socket
         .request('produce', { transportId: transport.id, kind, rtpParameters, appData })
         .then(({ id }) => callback({ id }), errback);
     });
     return transport;
+  }
+
+  // A network change (another Wi-Fi, mobile data, a relay restarting) broke a transport's
+  // path: restart its ICE with fresh parameters from the SFU rather than rejoining.
+  connectionChanged(transport, state) {
+    if (this.closed) return;
+    const recovery = this.recovering.get(transport.id);
+    if (state === 'connected' || state === 'completed') {
+      if (!recovery) return;
+      clearTimeout(recovery.timer);
+      this.recovering.delete(transport.id);
+      if (recovery.attempts > 0) this.iceRestarts += 1;
+      this.events.onPath?.('restored');
+      // What was lost on the way cannot be decoded: ask for fresh key frames at once.
+      if (transport === this.recvTransport) this.requestKeyFrames();
+      return;
+    }
+    if (state !== 'disconnected' && state !== 'failed') return;
+    const current = recovery || { timer: null, attempts: 0 };
+    this.recovering.set(transport.id, current);
+    this.events.onPath?.('lost');
+    clearTimeout(current.timer);
+    current.timer = setTimeout(
+      () => this.restartIce(transport, current),
+      state === 'failed' ? 0 : DISCONNECTED_GRACE_MS,
+    );
+  }
+
+  requestKeyFrames() {
+    for (const consumer of this.consumers.values()) {
+      if (consumer.kind !== 'video') continue;
+      this.socket.request('requestConsumerKeyFrame', { consumerId: consumer.id }).catch(() => {});
+    }
+  }
+
+  async restartIce(transport, recovery) {
+    if (this.closed || transport.closed) return;
+    if (recovery.attempts >= ICE_RESTARTS) {
+      this.events.onLost?.();
+      return;
+    }
+    recovery.attempts += 1;
+    try {
+      const { iceServers } = await this.socket.request('getIceServers');
+      if (iceServers.length) await transport.updateIceServers({ iceServers });
+      const iceParameters = await this.socket.request('restartIce', { transportId: transport.id });
+      await transport.restartIce({ iceParameters });
+    } catch {
+      // The socket is down or the transport gone: the next state change, or the page's own
+      // reconnection, takes over.
+    }
+    // Not connected again in time: try once more (and in the end, rejoin).
+    recovery.timer = setTimeout(() => this.restartIce(transport, recovery), 10 * DISCONNECTED_GRACE_MS);
   }
 
   // The server's `newConsumer` request: accept the stream, then answer.
@@ -224,6 +287,8 @@ export class MediaSession {
   // Close the transports here; the server does the same when the socket closes.
   close() {
     this.closed = true;
+    for (const { timer } of this.recovering.values()) clearTimeout(timer);
+    this.recovering.clear();
     this.screen?.track?.stop();
     this.screen = null;
     for (const consumerId of [...this.consumers.keys()]) this.consumerClosed(consumerId);

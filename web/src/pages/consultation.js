@@ -69,6 +69,8 @@ class ConsultationPage {
       inboundStats: () => this.media?.inboundStats() ?? [],
       paths: () => this.media?.paths() ?? [],
       layers: () => Object.fromEntries(this.layers),
+      iceRestarts: () => this.media?.iceRestarts ?? 0,
+      mediaStarts: () => this.mediaStarts,
       outboundVideo: () => this.media?.outboundVideo() ?? [],
       setMaxReceiveBitrate: (bitrate) => this.media?.setMaxReceiveBitrate(bitrate),
       // What the browser's own "stop sharing" does: the captured track ends.
@@ -278,7 +280,10 @@ class ConsultationPage {
       onConsumer: (consumer, info) => this.consumerAdded(consumer, info),
       onConsumerClosed: (consumerId) => this.consumerRemoved(consumerId),
       onConsumerPaused: (consumerId, paused) => this.consumerPaused(consumerId, paused),
+      onPath: (state) => setStatus(state === 'lost' ? 'Reconnecting media…' : 'Connected'),
+      onLost: () => this.restartMedia(),
     }, networkOptions());
+    this.mediaStarts = (this.mediaStarts || 0) + 1;
     const peers = await this.media.start(this.localStream, this.muted);
     for (const peer of peers) this.seen(peer.id, peer.role);
     setStatus('Connected');
