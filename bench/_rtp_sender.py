@@ -1,8 +1,9 @@
 """The RTP generator of bench/media_capacity.py, run as its own process.
 
 Reads a JSON list of streams on stdin (``{"port", "payloadType", "ssrc", "kind"}``, all on
-127.0.0.1), sends pre-built packets at realistic rates for ``--seconds`` from one UDP socket,
-and prints the packets sent per ssrc (JSON), how late it ran and the share of ticks it had
+127.0.0.1, and for video an optional ``bitrate`` in bits/s, 1 Mbit/s by default), sends
+pre-built packets at realistic rates for ``--seconds`` from one UDP socket, and prints the
+packets sent per ssrc (JSON), how late it ran and the share of ticks it had
 to skip because it fell behind.
 
 * audio: opus, 50 packets/s of 160 bytes (20 ms frames);
@@ -25,7 +26,8 @@ PHASES = 4
 MAX_LATE = 0.1
 AUDIO_PAYLOAD = b"\xfc" + b"\x00" * 159
 VIDEO_PAYLOAD = b"\x90\x00\x00" + b"\x00" * 1197  # X=1 S=1 PID 0; VP8 header P=0: key frame
-VIDEO_PACKETS_PER_TICK = 1_000_000 / 8 / len(VIDEO_PAYLOAD) * TICK
+VIDEO_BITRATE = 1_000_000
+VIDEO_PACKETS_PER_TICK = VIDEO_BITRATE / 8 / len(VIDEO_PAYLOAD) * TICK
 CLOCK_RATE = {"audio": 48000, "video": 90000}
 
 
@@ -57,6 +59,11 @@ class Stream:
             self.sent += 1
 
 
+def video_packets_per_tick(description: dict[str, object]) -> float:
+    bitrate = float(str(description.get("bitrate", VIDEO_BITRATE)))
+    return bitrate / 8 / len(VIDEO_PAYLOAD) * TICK
+
+
 def stream(description: dict[str, object]) -> Stream:
     kind = str(description["kind"])
     payload = AUDIO_PAYLOAD if kind == "audio" else VIDEO_PAYLOAD
@@ -66,7 +73,7 @@ def stream(description: dict[str, object]) -> Stream:
     return Stream(
         address=("127.0.0.1", int(str(description["port"]))),
         packet=bytearray(header + payload),
-        per_tick=1.0 if kind == "audio" else VIDEO_PACKETS_PER_TICK,
+        per_tick=1.0 if kind == "audio" else video_packets_per_tick(description),
         timestamp_step=int(CLOCK_RATE[kind] * TICK),
     )
 

@@ -37,7 +37,11 @@ CONSUMERS_PER_CONSULTATION = 4
 TARGET_PPS = 2 * (50 + VIDEO_PACKETS_PER_TICK / TICK)
 
 
-def rtp_parameters(kind: str, ssrc: int) -> dict[str, Any]:
+# The browser client's camera layers (web/src/media.js), lowest first: bits/s of each.
+SIMULCAST_BITRATES = (150_000, 500_000, 1_200_000)
+
+
+def rtp_parameters(kind: str, ssrc: int, layers: int = 1) -> dict[str, Any]:
     codec = (
         {"mimeType": "audio/opus", "payloadType": AUDIO_PT, "clockRate": 48000, "channels": 2}
         if kind == "audio"
@@ -48,7 +52,8 @@ def rtp_parameters(kind: str, ssrc: int) -> dict[str, Any]:
             "rtcpFeedback": [{"type": "nack"}, {"type": "nack", "parameter": "pli"}],
         }
     )
-    return {"codecs": [codec], "encodings": [{"ssrc": ssrc}], "rtcp": {"cname": f"c{ssrc}"}}
+    encodings = [{"ssrc": ssrc + layer} for layer in range(layers)]
+    return {"codecs": [codec], "encodings": encodings, "rtcp": {"cname": f"c{ssrc}"}}
 
 
 @dataclass
@@ -61,7 +66,12 @@ class Setup:
     streams: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def build(worker: Worker, count: int, sink_port: int, ssrcs: itertools.count) -> Setup:
+async def build(
+    worker: Worker, count: int, sink_port: int, ssrcs: itertools.count, simulcast: bool = False
+) -> Setup:
+    """``count`` consultations; with ``simulcast``, each video producer has the three layers of
+    the browser client's camera (its consumers forward the top one: a PlainTransport has no
+    bandwidth estimate to lower it)."""
     setup = Setup()
     for _ in range(count):
         router = await worker.create_router(MEDIA_CODECS)
@@ -73,18 +83,21 @@ async def build(worker: Worker, count: int, sink_port: int, ssrcs: itertools.cou
             await receive.connect(ip="127.0.0.1", port=sink_port)
             produced = []
             for kind in ("audio", "video"):
-                ssrc = next(ssrcs)
-                producer = await send.produce(kind, rtp_parameters(kind, ssrc))
+                layers = len(SIMULCAST_BITRATES) if simulcast and kind == "video" else 1
+                ssrc = next(ssrcs) * 4
+                producer = await send.produce(kind, rtp_parameters(kind, ssrc, layers))
                 setup.producers[ssrc] = producer
                 produced.append(producer)
-                setup.streams.append(
-                    {
+                for layer in range(layers):
+                    stream = {
                         "port": send.tuple["localPort"],
                         "payloadType": AUDIO_PT if kind == "audio" else VIDEO_PT,
-                        "ssrc": ssrc,
+                        "ssrc": ssrc + layer,
                         "kind": kind,
                     }
-                )
+                    if layers > 1:
+                        stream["bitrate"] = SIMULCAST_BITRATES[layer]
+                    setup.streams.append(stream)
             sides.append((receive, produced))
         for side in range(2):
             receive, _ = sides[side]
@@ -101,8 +114,11 @@ async def cpu_seconds(worker: Worker) -> float:
     return (usage["ru_utime"] + usage["ru_stime"]) / 1000
 
 
-async def step(worker: Worker, count: int, seconds: float, sink_port: int) -> dict[str, Any]:
-    setup = await build(worker, count, sink_port, itertools.count(10_000_000 + count * 1000))
+async def step(
+    worker: Worker, count: int, seconds: float, sink_port: int, simulcast: bool = False
+) -> dict[str, Any]:
+    first_ssrc = 2_500_000 + count * 1000 + (500 if simulcast else 0)
+    setup = await build(worker, count, sink_port, itertools.count(first_ssrc), simulcast)
     sender = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -123,28 +139,50 @@ async def step(worker: Worker, count: int, seconds: float, sink_port: int) -> di
     sent = sum(generated["sent"].values())
     received = 0
     for producer in setup.producers.values():
-        received += (await producer.get_stats())[0]["packetCount"]
+        received += sum(layer["packetCount"] for layer in await producer.get_stats())
     forwarded = 0
     for _ssrc, consumer in setup.consumers:
         stats = await consumer.get_stats()
         forwarded += next(s for s in stats if s["type"] == "outbound-rtp")["packetCount"]
     for router in setup.routers:
         router.close()
-    # Every producer has exactly one consumer: forwarded should equal sent.
+    # Every producer has exactly one consumer: forwarded should equal sent, or with simulcast
+    # what the top layers and the audio sent (a simulcast consumer starts on a lower layer).
+    forwardable = sent
+    if simulcast:
+        lower = {s["ssrc"] for s in setup.streams if s.get("bitrate", 0) < SIMULCAST_BITRATES[-1]}
+        forwardable -= sum(n for ssrc, n in generated["sent"].items() if int(ssrc) in lower)
     return {
         "consultations": count,
+        "simulcast": simulcast,
         "pps": sent / generated["seconds"],
         "sent": sent,
         "received": received,
         "forwarded": forwarded,
-        "loss": 1 - forwarded / sent if sent else 0.0,
+        "loss": 1 - forwarded / forwardable if forwardable else 0.0,
+        "ingress loss": 1 - received / sent if sent else 0.0,
         "cpu": cpu,
         "os cpu": os_cpu,
         "late": generated["late"],
     }
 
 
-async def main(steps: list[int], seconds: float) -> None:
+async def compare_simulcast(worker: Worker, count: int, seconds: float, sink_port: int) -> None:
+    """Worker CPU per consultation with single-layer cameras, then with three-layer ones."""
+    print(f"# simulcast against one layer, {count} consultations each", flush=True)
+    for simulcast in (False, True):
+        result = await step(worker, count, seconds, sink_port, simulcast)
+        print(
+            f"  {'simulcast (3 layers)' if simulcast else 'one layer':20}:"
+            f" {result['pps']:7.0f} pkt/s in, worker CPU {result['cpu']:.0%} of a core,"
+            f" {result['cpu'] / count * 1000:.2f} ms of CPU per consultation-second,"
+            f" {result['ingress loss']:.3%} lost on the way in, forwarded"
+            f" {1 - result['loss']:.0%} of the top layers and audio",
+            flush=True,
+        )
+
+
+async def main(steps: list[int], seconds: float, compare: int) -> None:
     worker = await create_worker(worker_settings())
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", 0))
@@ -168,6 +206,8 @@ async def main(steps: list[int], seconds: float) -> None:
                 print("  the generator cannot keep up: stopping here (a generator limit)")
                 break
         rss = psutil.Process(worker.pid).memory_info().rss
+        if compare:
+            await compare_simulcast(worker, compare, seconds, sink.getsockname()[1])
     finally:
         sink.close()
         worker.close()
@@ -196,5 +236,12 @@ if __name__ == "__main__":
         "--steps", default="10,25,50,75,100,125,150,200", help="consultation counts to try"
     )
     parser.add_argument("--seconds", type=float, default=8.0, help="sending time per step")
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=50,
+        help="consultations for the simulcast/one-layer comparison (0: none)",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main([int(n) for n in arguments.steps.split(",")], arguments.seconds))
+    steps = [int(n) for n in arguments.steps.split(",") if n]
+    asyncio.run(main(steps, arguments.seconds, arguments.compare))
