@@ -256,8 +256,8 @@ export class MediaSession {
     const report = await this.recvTransport.getStats();
     return [...report.values()]
       .filter((entry) => entry.type === 'inbound-rtp')
-      .map(({ kind, packetsReceived, bytesReceived, framesDecoded }) => ({
-        kind, packetsReceived, bytesReceived, framesDecoded,
+      .map(({ kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter }) => ({
+        kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter,
       }));
   }
 
@@ -278,6 +278,7 @@ export class MediaSession {
           candidateType: local.candidateType,
           protocol: local.protocol,
           relayProtocol: local.relayProtocol,
+          roundTripTime: pair.currentRoundTripTime,
         });
       }
     }
