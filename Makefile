@@ -1,5 +1,5 @@
 # make run: set everything up, then serve HOCOVISIO (embedded PostgreSQL, real SFU).
-# make test: set everything up, then run the whole test suite.
+# make test: the same, plus what the tests need, then run the whole test suite.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,18 +7,31 @@ BIN := $(VENV)/bin
 export HOCOVISIO_CACHE_DIR ?= /var/cache/hocovisio
 WORKER_STAMP := $(HOCOVISIO_CACHE_DIR)/worker-path
 
-.PHONY: setup system venv worker fbs web run test lint bench clean
+.PHONY: setup setup-test system system-test venv venv-test worker fbs web run test lint bench clean
 
+# What serving needs; setup-test adds what the tests and benchmarks need (a browser, umockdev,
+# coturn, the test libraries), so that a server installed with `make run` gets none of them.
 setup: system venv worker fbs web
 
+setup-test: setup system-test venv-test
+
 system:
-	bash scripts/setup-system.sh
+	bash scripts/setup-system.sh run
+
+system-test:
+	bash scripts/setup-system.sh test
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+venv-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
@@ -46,15 +59,15 @@ web/dist/.built: web/node_modules/.installed web/build.mjs $(shell find web/src 
 run: setup
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/hocovisio run
 
-lint: venv
+lint: venv-test
 	$(BIN)/ruff check app sfu_control protoo station tests migrations bench
 	$(BIN)/ruff format --check app sfu_control protoo station tests migrations bench
 
-test: setup lint
+test: setup-test lint
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/pytest -q
 
 # bench/node holds mediasoup's Node library, the control-plane benchmark's reference peer only.
-bench: setup
+bench: setup-test
 	cd bench/node && npm ci --ignore-scripts --no-audit --no-fund
 	for script in bench/[!_]*.py; do \
 		MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} \
