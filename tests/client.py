@@ -19,6 +19,7 @@ EVENT_TIMEOUT = 5.0
 class Consultation:
     token: str
     sessions: dict[str, dict[str, Any]]
+    id: int = 0
 
     def link(self, role: str) -> str:
         return f"/session/{self.token}/{self.sessions[role]['token']}"
@@ -28,7 +29,8 @@ async def create_consultation(http: httpx.AsyncClient, operator_key: str) -> Con
     response = await http.post("/onetoone", headers={"Authorization": f"Bearer {operator_key}"})
     assert response.status_code == 200, response.text
     sessions = {s["role"]: s for s in response.json()["sessions"]}
-    return Consultation(response.json()["onetoone"]["token"], sessions)
+    onetoone = response.json()["onetoone"]
+    return Consultation(onetoone["token"], sessions, onetoone["id"])
 
 
 class Socket:

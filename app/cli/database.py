@@ -4,9 +4,11 @@ directory; migrated before use."""
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config.settings import Settings
+from app.persistence.statements import Statements
 
 
 def database_url(settings: Settings) -> str:
@@ -20,7 +22,27 @@ def database_url(settings: Settings) -> str:
 
 def with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
     """Run ``work(db)`` on the migrated database, in an event loop of its own."""
-    from app.persistence.db import create_engine, migrate, session_factory
+    from app.persistence.db import session_factory
+
+    async def in_session(engine: AsyncEngine) -> None:
+        async with session_factory(engine)() as db:
+            await work(db)
+
+    _with_engine(settings, in_session)
+
+
+def with_sql(settings: Settings, work: Callable[[Statements], Awaitable[None]]) -> None:
+    """Run ``work(sql)`` (single statements, as the service's hot paths) on the migrated
+    database, in an event loop of its own."""
+
+    async def statements(engine: AsyncEngine) -> None:
+        await work(Statements(engine))
+
+    _with_engine(settings, statements)
+
+
+def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[None]]) -> None:
+    from app.persistence.db import create_engine, migrate
 
     url = database_url(settings)
     migrate(url)
@@ -28,8 +50,7 @@ def with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[None]])
     async def main() -> None:
         engine = create_engine(url)
         try:
-            async with session_factory(engine)() as db:
-                await work(db)
+            await work(engine)
         finally:
             await engine.dispose()
 

@@ -118,3 +118,7 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     for noisy in ("asyncio", "aioice", "aiortc"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+    # httpx logs every request with its whole URL, which may carry a webhook receiver's key:
+    # the deliverer logs its failures itself, with the host only.
+    for quoting_urls in ("httpx", "httpcore"):
+        logging.getLogger(quoting_urls).setLevel(max(logging.WARNING, root.level))

@@ -30,6 +30,11 @@ DocumentType = Literal[
 # turns: (TLS).
 TurnUrl = Annotated[str, StringConstraints(pattern=r"^turns?:[^\s?]+(\?transport=(udp|tcp))?$")]
 
+# Where the clinic's backend listens for the webhooks.
+WebhookUrl = Annotated[
+    str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2048)
+]
+
 CONFIG_ENV = "HOCOVISIO_CONFIG"
 DEFAULT_CONFIG_FILE = Path(__file__).resolve().parents[2] / "config" / "hocovisio.toml"
 
@@ -204,6 +209,21 @@ class Settings(BaseSettings):
         43200, ge=60, le=7 * 86400, description="seconds a client's TURN credential is valid"
     )
 
+    # Webhooks: the clinic's backend told what happens (app/services/webhooks.py).
+    webhook_urls: list[WebhookUrl] = Field(
+        default_factory=list, description="URLs the events are posted to (JSON list)"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="signs every post (HOCOVISIO-Signature: HMAC-SHA256)"
+    )
+    webhook_timeout: float = Field(10.0, gt=0, le=60, description="seconds a post may take")
+    webhook_max_attempts: int = Field(
+        12, ge=1, le=100, description="attempts before a delivery is marked dead"
+    )
+    webhook_retry_delay: float = Field(
+        2.0, gt=0, le=3600, description="seconds before the first retry; doubled at each one"
+    )
+
     # The monitor: ending stale consultations, deleting old ones, purging the audit.
     monitor_interval: float = Field(
         60.0, ge=0, description="seconds between monitor runs; 0 turns the periodic monitor off"
@@ -258,6 +278,12 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _webhooks_need_their_secret(self) -> "Settings":
+        if bool(self.webhook_urls) != (self.webhook_secret is not None):
+            raise ValueError("webhook_urls and webhook_secret are set together")
+        return self
+
+    @model_validator(mode="after")
     def _turn_needs_its_secret(self) -> "Settings":
         if bool(self.turn_urls) != (self.turn_secret is not None):
             raise ValueError("turn_urls and turn_secret are set together")
@@ -271,6 +297,7 @@ class Settings(BaseSettings):
         "tls_certfile",
         "tls_keyfile",
         "turn_secret",
+        "webhook_secret",
         mode="before",
     )
     @classmethod

@@ -1,4 +1,5 @@
-"""Prometheus metrics: HTTP latency by route, sockets, consultations, the SFU and its workers.
+"""Prometheus metrics: HTTP latency by route, sockets, consultations, webhooks, the SFU and its
+workers.
 
 The registry is the running service's (``AppState.metrics``); ``app.http.metrics`` times the
 requests and counts the sockets into it. The SFU figures (worker CPU and memory, routers,
@@ -6,13 +7,14 @@ transports, producers, consumers) and the consultations are read when Prometheus
 not kept up to date.
 """
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.media.rooms import MediaRooms
 from app.persistence.models import OneToOne
 from app.realtime.broker import Broker
+from app.services import webhooks
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Metrics:
             registry=self.registry,
         )
         self.open_sockets = 0
+        # Webhook posts by outcome (delivered, failed, dead), counted by this process.
+        self.webhook_posts: Counter[str] = Counter()
         self._scrape = _ScrapeCollector()
         self.registry.register(self._scrape)
 
@@ -85,6 +90,7 @@ class Metrics:
             active = (
                 await session.exec(select(func.count()).where(OneToOne.status == "active"))  # type: ignore[call-overload]
             ).one()
+            backlog = (await session.execute(text(webhooks.BACKLOG))).one()
         snapshot = Snapshot(workers=await media.worker_usage())
         snapshot.gauges = {
             "hocovisio_open_sockets": ("open participant WebSockets", self.open_sockets),
@@ -92,6 +98,14 @@ class Metrics:
             "hocovisio_consultations_connected": (
                 "consultations with an open socket here",
                 len(broker.consultations()),
+            ),
+            "hocovisio_webhook_deliveries_pending": (
+                "webhook deliveries not yet made, retries included (database)",
+                backlog.pending,
+            ),
+            "hocovisio_webhook_deliveries_dead": (
+                "webhook deliveries given up after their last attempt (database)",
+                backlog.dead,
             ),
             "hocovisio_sfu_workers": ("configured worker processes", stats.workers),
             "hocovisio_sfu_workers_alive": ("running worker processes", stats.workers_alive),
@@ -108,5 +122,17 @@ class Metrics:
         }
         snapshot.counters = {
             "hocovisio_sfu_worker_restarts": ("workers respawned after dying", stats.respawns),
+            "hocovisio_webhook_posts_delivered": (
+                "webhook posts answered 2xx, by this process",
+                self.webhook_posts["delivered"],
+            ),
+            "hocovisio_webhook_posts_failed": (
+                "webhook posts that failed and will be retried, by this process",
+                self.webhook_posts["failed"],
+            ),
+            "hocovisio_webhook_posts_dead": (
+                "webhook posts that failed for the last time, by this process",
+                self.webhook_posts["dead"],
+            ),
         }
         return snapshot

@@ -15,7 +15,7 @@ from app.persistence.db import retried
 from app.persistence.models import Document, Message
 from app.persistence.storage import PendingWrite, Storage
 from app.realtime.broker import Audience, Broker, Event
-from app.services import audit, messages, onetoones, stats
+from app.services import audit, messages, onetoones, stats, webhooks
 from app.services.audit import Actor
 from app.services.filetypes import SNIFF_BYTES, TEXT, TextCheck, sniff
 
@@ -166,9 +166,32 @@ async def record(
     audit.record_by(db, "document.upload", onetoone_id, actor, document.id)
     stats.record(db, "document_uploaded", onetoone_id, actor.session_id)
     await db.flush()
+    await (await db.connection()).exec_driver_sql(
+        QUEUE_UPLOADED,
+        {
+            "onetoone_id": onetoone_id,
+            "session_id": actor.session_id,
+            "role": actor.role,
+            "document_id": document.id,
+            "content_type": document.content_type,
+            "size": document.size,
+        },
+    )
     await db.refresh(document)
     await db.refresh(message)
     return document, message
+
+
+# The upload announced to the webhooks in its transaction: the document's type and size, not
+# its name, which may say who the patient is.
+QUEUE_UPLOADED = webhooks.queued(
+    "document.uploaded",
+    "jsonb_build_object('onetoone_id', %(onetoone_id)s::integer,"
+    " 'session_id', %(session_id)s::integer, 'role', %(role)s::text,"
+    " 'document_id', %(document_id)s::integer, 'content_type', %(content_type)s::text,"
+    " 'size', %(size)s::bigint)",
+    "(SELECT 1) AS one",
+)
 
 
 async def add(

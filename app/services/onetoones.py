@@ -15,7 +15,7 @@ from app.persistence.models._base import iso
 from app.persistence.statements import Statements, jsonb
 from app.persistence.storage import Storage
 from app.realtime.broker import Broker, Event
-from app.services import audit, stats
+from app.services import audit, stats, webhooks
 from app.services.audit import OPERATOR, Actor
 from app.services.tokens import new_token, same_secret
 
@@ -131,7 +131,8 @@ def _killing(target: LiteralString) -> LiteralString:
     (the storage keys of the files to remove after the commit).
 
     The statement passes ``now`` (None for the database's time), ``detail`` (the stats row's
-    ``{reason}``) and the actor's ``session_id`` and ``role``. The rows beneath the
+    ``{reason}``), ``reason``, and the actor's ``session_id`` and ``role``; the end is queued
+    for the webhooks in the same statement. The rows beneath the
     consultation refer to ``killed``, so its row lock is taken first, in the order
     ``app.services.messages.lock_active`` documents.
     """
@@ -145,7 +146,14 @@ def _killing(target: LiteralString) -> LiteralString:
         "), audited AS (INSERT INTO audit (action, onetoone_id, session_id, role, document_id)"
         " SELECT 'document.delete', onetoone_id, %(session_id)s, %(role)s, id FROM documents"
         "), counted AS (INSERT INTO stats (event, onetoone_id, detail)"
-        " SELECT 'killed', id, %(detail)s FROM killed)"
+        " SELECT 'killed', id, %(detail)s FROM killed"
+        "), queued AS ("
+        + webhooks.queued(
+            "consultation.ended",
+            "jsonb_build_object('onetoone_id', killed.id, 'reason', %(reason)s::text)",
+            "killed",
+        )
+        + ")"
     )
 
 
@@ -173,6 +181,7 @@ def _kill_params(reason: str, actor: Actor, now: datetime | None) -> dict[str, A
     return {
         "now": now,
         "detail": jsonb({"reason": reason}),
+        "reason": reason,
         "session_id": actor.session_id,
         "role": actor.role,
     }

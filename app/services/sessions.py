@@ -13,6 +13,7 @@ from app.errors import Refused
 from app.persistence.models._base import iso
 from app.persistence.statements import Statements
 from app.realtime.broker import Audience, Broker, Event
+from app.services import webhooks
 from app.services.onetoones import ACTIVITY_RESOLUTION, touched
 from app.services.tokens import credential_hash, new_token, same_secret
 
@@ -205,6 +206,13 @@ OPEN_PENDING = (
     WHERE (SELECT count(*) FROM touched) >= 0
     RETURNING """
     + SESSION_COLUMNS
+    + "), queued AS ("
+    + webhooks.queued(
+        "participant.waiting",
+        "jsonb_build_object('onetoone_id', %(onetoone_id)s::integer, 'session_id', opened.id,"
+        " 'role', opened.role)",
+        "opened",
+    )
     + ")"
     + _OPEN_TAIL
 )

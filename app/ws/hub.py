@@ -20,6 +20,7 @@ from app.errors import Refused
 from app.http.auth import credential_from
 from app.http.security import client_address
 from app.persistence.db import database_unavailable
+from app.persistence.statements import Statements
 from app.realtime.broker import Subscription
 from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
@@ -70,6 +71,10 @@ async def _connect() -> tuple[Peer, Subscription]:
     await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
     peer, subscription = _join(caller)
     try:
+        if not peer.pending:
+            await presence.joined(
+                hocovisio.broker, _webhooks(), peer.onetoone_id, peer.session_id, peer.role
+            )
         if peer.role == "medecin":
             # After subscribing, so that no client arriving meanwhile is missed.
             await sessions.replay_waiting_room(hocovisio.sql, hocovisio.broker, caller)
@@ -82,15 +87,20 @@ async def _connect() -> tuple[Peer, Subscription]:
 
 
 def _join(caller: sessions.Caller) -> tuple[Peer, Subscription]:
-    """The accepted socket's peer, subscribed; the others told if its session came online."""
+    """The accepted socket's peer, subscribed (the oldest of its session's beyond the cap
+    replaced)."""
     hocovisio = state()
     broker = hocovisio.broker
     peer = Peer(websocket.send, caller.session_id, caller.onetoone_id, caller.role, caller.pending)
     subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
     broker.replace_oldest(subscription, hocovisio.settings.max_sockets_per_session)
-    if not peer.pending:
-        presence.joined(broker, peer.onetoone_id, peer.session_id, peer.role)
     return peer, subscription
+
+
+def _webhooks() -> Statements | None:
+    """Where presence is queued for the webhooks: None when none is configured."""
+    hocovisio = state()
+    return hocovisio.sql if hocovisio.settings.webhook_urls else None
 
 
 async def _leave(peer: Peer, subscription: Subscription) -> None:
@@ -100,7 +110,7 @@ async def _leave(peer: Peer, subscription: Subscription) -> None:
     peer.abandon_requests()
     hocovisio.media.leave(peer)
     if not peer.pending:
-        presence.left(broker, peer.onetoone_id, peer.session_id)
+        await presence.left(broker, _webhooks(), peer.onetoone_id, peer.session_id, peer.role)
     async with hocovisio.db() as db:
         await stations.left(db, broker, hocovisio.devices, peer)
     await onetoones.note_activity(hocovisio.sql, peer.onetoone_id)
@@ -112,7 +122,9 @@ async def _write(peer: Peer, subscription: Subscription) -> int:
         await peer.notify(event.method, event.data)
         if event.method == "newSessionIsValidate" and peer.pending:
             peer.pending = subscription.pending = False
-            presence.joined(state().broker, peer.onetoone_id, peer.session_id, peer.role)
+            await presence.joined(
+                state().broker, _webhooks(), peer.onetoone_id, peer.session_id, peer.role
+            )
     if subscription.replaced:
         return CLOSE_REPLACED
     return CLOSE_OVERFLOW if subscription.overflowed else CLOSE_ENDED
