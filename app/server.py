@@ -34,7 +34,7 @@ from app.runtime.metrics import Metrics
 from app.runtime.state import EXTENSION, AppState
 from app.services.device_registry import DeviceRegistry
 from app.services.rate_limits import RateLimits
-from app.ws import hub
+from app.ws import contract, hub
 
 
 def create_app(config: Settings | None = None) -> Quart:
@@ -69,7 +69,7 @@ def create_app(config: Settings | None = None) -> Quart:
     request_guard.install(app)
     ratelimit.install(app)
     resources = (health, settings, onetoone, session, medical_info, documents, messages, devices)
-    for module in (*resources, stats, hub, web):
+    for module in (*resources, stats, hub, contract, web):
         app.register_blueprint(module.bp)
     app.while_serving(lifespan(hocovisio))
     return app

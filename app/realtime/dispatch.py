@@ -23,6 +23,10 @@ class Dispatcher:
                     raise ValueError(f"request method {name!r} listed twice")
                 self._handlers[name] = handler
 
+    def methods(self) -> list[str]:
+        """The methods served, in the order they were listed."""
+        return list(self._handlers)
+
     async def dispatch(self, peer: Peer, method: str, data: dict[str, Any]) -> Any:
         """Serve one request; ``Refused`` for a method nobody serves."""
         handler = self._handlers.get(method)

@@ -25,6 +25,7 @@ from tests.server import RunningServer
 NOT_DOCUMENTED = {
     "static": "Quart's own static folder (the app has none)",
     "openapi": "the document itself",
+    "contract.asyncapi": "the socket's AsyncAPI document, beside this one",
     "swagger_ui": "the browsable view of the document, an HTML page",
     "web.page": "the web client's HTML page",
     "web.asset": "the web client's scripts and styles",
