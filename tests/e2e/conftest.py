@@ -10,7 +10,12 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from tests.server import RunningServer
 
 CHROMIUM = Path("/usr/bin/chromium")
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+WEB = Path(__file__).resolve().parents[2] / "web"
+WEB_DIST = WEB / "dist"
+AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
+# What WCAG 2.1 AA asks that a tool can check, and the violations that fail a test.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # A tile without video; other classes (``speaking``) come and go with the active speaker.
 NO_VIDEO = re.compile(r"(^|\s)no-video(\s|$)")
@@ -60,9 +65,9 @@ class Browsers:
         self.contexts: list[BrowserContext] = []
         self.errors: list[str] = []
 
-    async def page(self, path: str) -> Page:
+    async def page(self, path: str, locale: str = "en-US") -> Page:
         context = await self.browser.new_context(
-            base_url=self.base_url, viewport={"width": 1280, "height": 800}
+            base_url=self.base_url, viewport={"width": 1280, "height": 800}, locale=locale
         )
         self.contexts.append(context)
         page = await context.new_page()
@@ -81,3 +86,16 @@ async def people(browser: Browser, server: RunningServer) -> AsyncIterator[Brows
     yield made
     await made.close()
     assert made.errors == [], made.errors
+
+
+async def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it stands."""
+    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol: the pages' CSP forbids an injected <script>.
+        await page.evaluate(AXE.read_text() + "\n;true")
+    results = await page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))",
+        AXE_TAGS,
+    )
+    return [f"{v['impact']} {v['id']}: {v['nodes']}" for v in results if v["impact"] in BLOCKING]

@@ -9,7 +9,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.client import Consultation, create_consultation
-from tests.e2e.conftest import NO_VIDEO, Browsers
+from tests.e2e.conftest import NO_VIDEO, Browsers, accessibility_violations
 from tests.server import RunningServer
 
 PDF = b"%PDF-1.4\n% a small test report\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -64,6 +64,8 @@ async def test_doctor_and_patient_hold_a_consultation(
     await wait_for_media(patient)
     await expect(doctor.locator(".tile.remote[data-role=patient]")).to_be_visible()
     await expect(patient.locator(".tile.remote[data-role=medecin]")).to_be_visible()
+    assert await accessibility_violations(doctor) == []
+    assert await accessibility_violations(patient) == []
 
     # The patient's questionnaire shows on the doctor's form as it is typed.
     await patient.locator(".form-panel [name=weight]").fill("72")
@@ -103,6 +105,7 @@ async def test_doctor_and_patient_hold_a_consultation(
     late = await people.page(join_path(consultation, "patient"))
     await expect(late.get_by_role("heading", name="Waiting room")).to_be_visible()
     await expect(late.locator(".consultation")).to_have_count(0)
+    assert await accessibility_violations(late) == []
     # A doctor who reloads the page still finds the client waiting, listed once.
     await expect(doctor.locator(".waiting-panel li")).to_have_count(1)
     await doctor.reload()
@@ -138,6 +141,7 @@ async def test_ended_consultation_shows_the_end_screen(
 
     for page in (doctor, patient):
         await expect(page.get_by_role("heading", name="The consultation has ended")).to_be_visible()
+    assert await accessibility_violations(patient) == []
     again = await people.page(join_path(consultation, "patient"))
     await expect(again.get_by_role("heading", name="This link cannot be used")).to_be_visible()
 
@@ -154,6 +158,9 @@ async def test_operator_page_creates_a_consultation(
     await operator.get_by_role("button", name="New consultation").click()
     links = operator.locator(".link-list li")
     await expect(links).to_have_count(3)
+    assert await accessibility_violations(operator) == []
+    await links.first.get_by_role("button", name="Copy").click()
+    await expect(links.first.get_by_role("button", name="Copied")).to_be_visible()
     doctor_link = await links.filter(has_text="Doctor").locator("a").get_attribute("href")
     assert doctor_link is not None and "/join/" in doctor_link
 

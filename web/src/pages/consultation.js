@@ -4,6 +4,7 @@
 
 import { api } from '../api.js';
 import { h, setStatus, show } from '../dom.js';
+import { t } from '../i18n.js';
 import { MediaSession, networkOptions } from '../media.js';
 import { ChatPanel } from '../panels/chat.js';
 import { DevicesPanel, deviceLabel } from '../panels/devices.js';
@@ -30,9 +31,9 @@ export async function consultationPage(root, onetooneToken, sessionToken) {
     ({ session } = await api.openSession(onetooneToken, sessionToken));
   } catch (error) {
     const text = error.status === 401
-      ? 'The link is not valid, or the consultation has ended.'
+      ? t('The link is not valid, or the consultation has ended.')
       : error.message;
-    endScreen(root, 'This link cannot be used', text);
+    endScreen(root, t('This link cannot be used'), text);
     return;
   }
   await new ConsultationPage(root, session, onetooneToken).open();
@@ -81,7 +82,7 @@ class ConsultationPage {
   build() {
     const onError = (text) => this.notice(text);
     this.form = new FormPanel({
-      title: this.isDoctor ? 'Medical form' : 'Questionnaire',
+      title: this.isDoctor ? t('Medical form') : t('Questionnaire'),
       onError,
     });
     this.chat = new ChatPanel({ socket: this.socket, who: (id) => this.who(id), onError });
@@ -89,7 +90,7 @@ class ConsultationPage {
     this.waiting = this.isDoctor ? new WaitingRoomPanel({ onError }) : null;
     this.notices = h('div', { class: 'notices', role: 'status' });
     this.remote = h('div', { class: 'remote-tiles' },
-      h('p', { class: 'alone muted' }, `Waiting for the ${this.isDoctor ? 'patient' : 'doctor'}…`));
+      h('p', { class: 'alone muted' }, this.isDoctor ? t('Waiting for the patient…') : t('Waiting for the doctor…')));
     this.preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'preview' });
     this.micButton = h('button', { type: 'button', onclick: () => this.toggle('audio') });
     this.cameraButton = h('button', { type: 'button', onclick: () => this.toggle('video') });
@@ -100,14 +101,14 @@ class ConsultationPage {
     this.updateButtons();
     const controls = h('div', { class: 'controls' },
       this.micButton, this.cameraButton, this.screenButton,
-      h('button', { type: 'button', class: 'leave', onclick: () => this.leave() }, 'Leave'),
+      h('button', { type: 'button', class: 'leave', onclick: () => this.leave() }, t('Leave')),
       this.isDoctor
         ? h('button', { type: 'button', class: 'danger', onclick: () => this.endConsultation() },
-          'End consultation')
+          t('End consultation'))
         : null);
     this.layout = h('div', { class: `consultation role-${this.session.role}` },
       h('section', { class: 'stage' },
-        h('h1', {}, `${roleName(this.session.role)} — consultation`),
+        h('h1', {}, t('{role} — consultation', { role: roleName(this.session.role) })),
         this.screens,
         this.remote,
         h('div', { class: 'self' }, this.preview, controls),
@@ -120,16 +121,16 @@ class ConsultationPage {
     const socket = this.socket;
     socket.onClose = (code) => {
       if (code !== CLOSE_REPLACED) this.reconnect();
-      else this.finish('Opened elsewhere', 'This consultation was opened in another window.', true);
+      else this.finish(t('Opened elsewhere'), t('This consultation was opened in another window.'), true);
     };
-    socket.on('serverShutdown', () => this.notice('The server is restarting; reconnecting…'));
+    socket.on('serverShutdown', () => this.notice(t('The server is restarting; reconnecting…')));
     socket.onRequest((method, data) => {
       if (method !== 'newConsumer') throw new Error(`unknown request ${method}`);
       return this.media.consume(data);
     });
     socket.on('peerJoined', ({ peerId, role }) => {
       this.seen(peerId, role);
-      this.notice(`${roleName(role)} joined.`);
+      this.notice(t('{role} joined.', { role: roleName(role) }));
     });
     socket.on('peerLeft', ({ peerId }) => this.peerLeft(peerId));
     socket.on('consumerClosed', ({ consumerId }) => this.media?.consumerClosed(consumerId));
@@ -143,7 +144,7 @@ class ConsultationPage {
     });
     socket.on('mediaReset', () => this.restartMedia());
     socket.on('consultationEnded', () =>
-      this.finish('The consultation has ended', 'Thank you. You can close this page.'));
+      this.finish(t('The consultation has ended'), t('Thank you. You can close this page.')));
     socket.on('newSessionToValidate', ({ session }) => this.waiting?.add(session));
     socket.on('infoUpdate', ({ data }) => this.form.apply(data || {}));
     socket.on('newMessage', ({ message }) => this.chat.add(message));
@@ -155,21 +156,21 @@ class ConsultationPage {
     try {
       await this.socket.open();
     } catch (error) {
-      this.finish('Connection failed', error.message, true);
+      this.finish(t('Connection failed'), error.message, true);
       return;
     }
     if (this.session.validate_fromadmin === 0) await this.waitForAdmission();
     if (this.finished) return;
     this.admitted = true;
     show(this.root, this.layout);
-    setStatus('Connecting…');
+    setStatus(t('Connecting…'));
     try {
       await Promise.all([this.form.load(), this.chat.load(), this.devices.load(), this.loadPeers()]);
     } catch (error) {
-      this.notice(`Could not load the consultation: ${error.message}`);
+      this.notice(t('Could not load the consultation: {error}', { error: error.message }));
     }
     this.localStream = await localMedia().catch((error) => {
-      this.notice(`No camera or microphone: ${error.message}`);
+      this.notice(t('No camera or microphone: {error}', { error: error.message }));
       return null;
     });
     this.preview.srcObject = this.localStream;
@@ -200,8 +201,8 @@ class ConsultationPage {
 
   // Whether the socket is open again (false: the page finished meanwhile).
   async reopen() {
-    this.notice('The connection to the server was lost; reconnecting…');
-    setStatus('Reconnecting…');
+    this.notice(t('The connection to the server was lost; reconnecting…'));
+    setStatus(t('Reconnecting…'));
     this.media?.close();
     this.media = null;
     this.updateButtons();
@@ -216,7 +217,7 @@ class ConsultationPage {
         if (await this.consultationIsOver()) return false;
       }
     }
-    this.finish('Connection lost', 'The connection to the server was lost.', true);
+    this.finish(t('Connection lost'), t('The connection to the server was lost.'), true);
     return false;
   }
 
@@ -227,7 +228,7 @@ class ConsultationPage {
       return false;
     } catch (error) {
       if (error.status !== 401) return false;
-      this.finish('The consultation has ended', 'Thank you. You can close this page.');
+      this.finish(t('The consultation has ended'), t('Thank you. You can close this page.'));
       return true;
     }
   }
@@ -238,7 +239,7 @@ class ConsultationPage {
       const { session } = await api.openSession(this.onetooneToken, this.session.token);
       if (session.validate_fromadmin === 1) this.admit?.();
     } catch (error) {
-      this.notice(`Could not check the waiting room: ${error.message}`);
+      this.notice(t('Could not check the waiting room: {error}', { error: error.message }));
     }
   }
 
@@ -247,22 +248,21 @@ class ConsultationPage {
     try {
       await Promise.all([this.form.load(), this.chat.load(), this.devices.load(), this.loadPeers()]);
     } catch (error) {
-      this.notice(`Could not reload the consultation: ${error.message}`);
+      this.notice(t('Could not reload the consultation: {error}', { error: error.message }));
     }
     try {
       await this.startMedia();
-      this.notice('Reconnected.');
+      this.notice(t('Reconnected.'));
     } catch (error) {
       this.mediaFailed(error);
     }
   }
 
   waitForAdmission() {
-    setStatus('In the waiting room');
+    setStatus(t('In the waiting room'));
     show(this.root, h('section', { class: 'panel waiting-screen' },
-      h('h1', {}, 'Waiting room'),
-      h('p', {}, 'This link was already opened elsewhere. The doctor has been told you are here '
-        + 'and will let you in shortly.'),
+      h('h1', {}, t('Waiting room')),
+      h('p', {}, t('This link was already opened elsewhere. The doctor has been told you are here and will let you in shortly.')),
       h('div', { class: 'spinner' })));
     return new Promise((resolve) => {
       this.admit = resolve;
@@ -280,28 +280,28 @@ class ConsultationPage {
       onConsumer: (consumer, info) => this.consumerAdded(consumer, info),
       onConsumerClosed: (consumerId) => this.consumerRemoved(consumerId),
       onConsumerPaused: (consumerId, paused) => this.consumerPaused(consumerId, paused),
-      onPath: (state) => setStatus(state === 'lost' ? 'Reconnecting media…' : 'Connected'),
+      onPath: (state) => setStatus(state === 'lost' ? t('Reconnecting media…') : t('Connected')),
       onLost: () => this.restartMedia(),
     }, networkOptions());
     this.mediaStarts = (this.mediaStarts || 0) + 1;
     const peers = await this.media.start(this.localStream, this.muted);
     for (const peer of peers) this.seen(peer.id, peer.role);
-    setStatus('Connected');
+    setStatus(t('Connected'));
     this.updateButtons();
   }
 
   mediaFailed(error) {
     if (this.finished) return;
-    setStatus('Media unavailable');
-    this.notice(`Audio and video could not start: ${error.message}`);
+    setStatus(t('Media unavailable'));
+    this.notice(t('Audio and video could not start: {error}', { error: error.message }));
     this.updateButtons();
   }
 
   // The SFU lost this consultation's media (its worker died): join it again, giving the
   // service a moment to replace the worker.
   async restartMedia() {
-    this.notice('The media connection was reset; reconnecting…');
-    setStatus('Reconnecting…');
+    this.notice(t('The media connection was reset; reconnecting…'));
+    setStatus(t('Reconnecting…'));
     for (let attempt = 1; !this.finished; attempt += 1) {
       this.media?.close();
       try {
@@ -334,7 +334,7 @@ class ConsultationPage {
   }
 
   peerLeft(peerId, { quietly = false } = {}) {
-    if (!quietly) this.notice(`${roleName(this.roles.get(peerId))} left.`);
+    if (!quietly) this.notice(t('{role} left.', { role: roleName(this.roles.get(peerId)) }));
     this.tiles.get(peerId)?.element.remove();
     this.tiles.delete(peerId);
     this.remote.classList.toggle('occupied', this.tiles.size > 0);
@@ -364,7 +364,7 @@ class ConsultationPage {
     video.srcObject = new MediaStream([consumer.track]);
     video.play().catch(() => {});
     const figure = h('figure', { class: 'screen-share', 'data-peer-id': peerId },
-      video, h('figcaption', {}, `${roleName(this.roles.get(peerId))}'s screen`));
+      video, h('figcaption', {}, t("{role}'s screen", { role: roleName(this.roles.get(peerId)) })));
     this.screenConsumers.set(consumer.id, figure);
     this.screens.append(figure);
   }
@@ -378,7 +378,7 @@ class ConsultationPage {
         await this.media.shareScreen(stream.getVideoTracks()[0], () => this.updateButtons());
       }
     } catch (error) {
-      if (error.name !== 'NotAllowedError') this.notice(`Screen sharing failed: ${error.message}`);
+      if (error.name !== 'NotAllowedError') this.notice(t('Screen sharing failed: {error}', { error: error.message }));
     }
     this.updateButtons();
   }
@@ -405,7 +405,7 @@ class ConsultationPage {
       if (paused) this.muted.add(kind);
       else this.muted.delete(kind);
     } catch (error) {
-      this.notice(`Could not switch: ${error.message}`);
+      this.notice(t('Could not switch: {error}', { error: error.message }));
     }
     this.updateButtons();
   }
@@ -413,20 +413,20 @@ class ConsultationPage {
   updateButtons() {
     const micOff = this.muted.has('audio');
     const cameraOff = this.muted.has('video');
-    this.micButton.textContent = micOff ? 'Unmute microphone' : 'Mute microphone';
-    this.cameraButton.textContent = cameraOff ? 'Turn camera on' : 'Turn camera off';
+    this.micButton.textContent = micOff ? t('Unmute microphone') : t('Mute microphone');
+    this.cameraButton.textContent = cameraOff ? t('Turn camera on') : t('Turn camera off');
     this.micButton.classList.toggle('off', micOff);
     this.cameraButton.classList.toggle('off', cameraOff);
     this.micButton.disabled = !this.media?.producers.has('audio');
     this.cameraButton.disabled = !this.media?.producers.has('video');
     const sharing = Boolean(this.media?.screen);
-    this.screenButton.textContent = sharing ? 'Stop sharing' : 'Share screen';
+    this.screenButton.textContent = sharing ? t('Stop sharing') : t('Share screen');
     this.screenButton.classList.toggle('on', sharing);
     this.screenButton.disabled = !this.media?.sendTransport || !navigator.mediaDevices?.getDisplayMedia;
   }
 
   who(sessionId) {
-    if (sessionId === this.session.id) return 'You';
+    if (sessionId === this.session.id) return t('You');
     return roleName(this.roles.get(sessionId));
   }
 
@@ -438,15 +438,15 @@ class ConsultationPage {
   }
 
   leave() {
-    this.finish('You left the consultation', 'You can join again with the same link.', true);
+    this.finish(t('You left the consultation'), t('You can join again with the same link.'), true);
   }
 
   async endConsultation() {
-    if (!window.confirm('End the consultation for everyone?')) return;
+    if (!window.confirm(t('End the consultation for everyone?'))) return;
     try {
       await api.endConsultation(this.onetooneToken);
     } catch (error) {
-      this.notice(`Could not end the consultation: ${error.message}`);
+      this.notice(t('Could not end the consultation: {error}', { error: error.message }));
     }
   }
 

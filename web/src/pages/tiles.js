@@ -1,6 +1,7 @@
 // A remote participant's tile: their camera, their microphone, and who they are.
 
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 import { roleName } from '../roles.js';
 
 export class RemoteTile {
@@ -11,7 +12,7 @@ export class RemoteTile {
     this.audio = h('audio', { autoplay: true });
     this.caption = h('figcaption', {}, roleName(role));
     this.element = h('figure', { class: 'tile remote no-video', 'data-peer-id': peerId, 'data-role': role || '' },
-      this.video, this.audio, h('div', { class: 'placeholder' }, 'Camera off'), this.caption);
+      this.video, this.audio, h('div', { class: 'placeholder' }, t('Camera off')), this.caption);
   }
 
   setRole(role) {

@@ -3,6 +3,7 @@
 
 import { api, documentUrl } from '../api.js';
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 
 export class ChatPanel {
   // `who(sessionId)` names the author of a message.
@@ -11,14 +12,16 @@ export class ChatPanel {
     this.who = who;
     this.onError = onError;
     this.list = h('ol', { class: 'messages' });
-    this.text = h('input', { name: 'message', placeholder: 'Write a message', autocomplete: 'off' });
-    this.file = h('input', { type: 'file', name: 'document' });
-    this.uploadButton = h('button', { type: 'button', onclick: () => this.upload() }, 'Send document');
+    this.text = h('input', {
+      name: 'message', placeholder: t('Write a message'), 'aria-label': t('Message'), autocomplete: 'off',
+    });
+    this.file = h('input', { type: 'file', name: 'document', 'aria-label': t('Document to send') });
+    this.uploadButton = h('button', { type: 'button', onclick: () => this.upload() }, t('Send document'));
     this.element = h('section', { class: 'panel chat-panel' },
-      h('h2', {}, 'Messages and documents'),
+      h('h2', {}, t('Messages and documents')),
       this.list,
       h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); this.send(); } },
-        this.text, h('button', { type: 'submit' }, 'Send')),
+        this.text, h('button', { type: 'submit' }, t('Send'))),
       h('div', { class: 'row' }, this.file, this.uploadButton));
   }
 
@@ -47,7 +50,7 @@ export class ChatPanel {
       this.text.value = '';
       this.add(message);
     } catch (error) {
-      this.onError(`The message was not sent: ${error.message}`);
+      this.onError(t('The message was not sent: {error}', { error: error.message }));
     }
   }
 
@@ -60,7 +63,7 @@ export class ChatPanel {
       this.file.value = '';
       this.add({ session_id: uploaded.session_id, document: uploaded });
     } catch (error) {
-      this.onError(`The document was not sent: ${error.message}`);
+      this.onError(t('The document was not sent: {error}', { error: error.message }));
     } finally {
       this.uploadButton.disabled = false;
     }

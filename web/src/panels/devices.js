@@ -3,15 +3,16 @@
 
 import { api } from '../api.js';
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 
 export class DevicesPanel {
   constructor() {
     this.plugged = new Map();
     this.list = h('ul', { class: 'devices' });
     this.videos = h('div', { class: 'device-videos' });
-    this.empty = h('p', { class: 'muted' }, 'No medical device connected.');
+    this.empty = h('p', { class: 'muted' }, t('No medical device connected.'));
     this.element = h('section', { class: 'panel devices-panel' },
-      h('h2', {}, 'Medical devices'), this.empty, this.list, this.videos);
+      h('h2', {}, t('Medical devices')), this.empty, this.list, this.videos);
   }
 
   // The list as it stands; a server without GET /devices/connected leaves it to the events.
@@ -27,7 +28,7 @@ export class DevicesPanel {
   connected(entry) {
     const key = entryKey(entry);
     if (this.plugged.has(key)) return;
-    const item = h('li', {}, h('strong', {}, entry.device?.name || 'Device'),
+    const item = h('li', {}, h('strong', {}, entry.device?.name || t('Device')),
       h('span', { class: 'muted' }, ` ${entry.device?.kind || ''}`));
     this.plugged.set(key, item);
     this.list.append(item);
@@ -63,7 +64,7 @@ export class DevicesPanel {
 export function deviceLabel(appData) {
   const device = appData?.device;
   if (!device) return null;
-  if (typeof device === 'object') return device.name || device.label || 'Medical device';
+  if (typeof device === 'object') return device.name || device.label || t('Medical device');
   return appData.label || String(device);
 }
 

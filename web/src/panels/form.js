@@ -3,15 +3,16 @@
 
 import { api } from '../api.js';
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 
 const FIELDS = [
-  { name: 'reason', label: 'Reason for the consultation', type: 'textarea' },
-  { name: 'symptoms', label: 'Symptoms, since when', type: 'textarea' },
-  { name: 'weight', label: 'Weight (kg)', type: 'number' },
-  { name: 'height', label: 'Height (cm)', type: 'number' },
-  { name: 'temperature', label: 'Temperature (°C)', type: 'number' },
-  { name: 'allergies', label: 'Allergies', type: 'text' },
-  { name: 'treatments', label: 'Current treatments', type: 'text' },
+  { name: 'reason', label: t('Reason for the consultation'), type: 'textarea' },
+  { name: 'symptoms', label: t('Symptoms, since when'), type: 'textarea' },
+  { name: 'weight', label: t('Weight (kg)'), type: 'number' },
+  { name: 'height', label: t('Height (cm)'), type: 'number' },
+  { name: 'temperature', label: t('Temperature (°C)'), type: 'number' },
+  { name: 'allergies', label: t('Allergies'), type: 'text' },
+  { name: 'treatments', label: t('Current treatments'), type: 'text' },
 ];
 
 const SEND_DELAY_MS = 400;
@@ -63,7 +64,7 @@ export class FormPanel {
       this.state.textContent = 'saved';
     } catch (error) {
       this.state.textContent = '';
-      this.onError(`The form was not saved: ${error.message}`);
+      this.onError(t('The form was not saved: {error}', { error: error.message }));
     }
   }
 }

@@ -1,0 +1,134 @@
+// The pages' words in the browser's language: French or English, English by default.
+// t(text, values): the English text is the key (with {name} for a value), so a missing
+// translation falls back to it; tests/test_web_i18n.py checks that every key has its French.
+
+const FR = {
+  // the consultation page
+  'The link is not valid, or the consultation has ended.':
+    "Le lien n'est pas valide, ou la consultation est terminée.",
+  'This link cannot be used': 'Ce lien ne peut pas être utilisé',
+  'Medical form': 'Dossier médical',
+  Questionnaire: 'Questionnaire',
+  'Waiting for the patient…': 'En attente du patient…',
+  'Waiting for the doctor…': 'En attente du médecin…',
+  Leave: 'Quitter',
+  'End consultation': 'Terminer la consultation',
+  'Opened elsewhere': 'Ouverte ailleurs',
+  'This consultation was opened in another window.':
+    'Cette consultation a été ouverte dans une autre fenêtre.',
+  'The consultation has ended': 'La consultation est terminée',
+  'Thank you. You can close this page.': 'Merci. Vous pouvez fermer cette page.',
+  'Connection failed': 'La connexion a échoué',
+  'Connecting…': 'Connexion…',
+  'Could not load the consultation: {error}': "La consultation n'a pas pu être chargée : {error}",
+  'No camera or microphone: {error}': 'Pas de caméra ni de micro : {error}',
+  'The connection to the server was lost; reconnecting…':
+    'La connexion au serveur a été perdue ; reconnexion…',
+  'Reconnecting…': 'Reconnexion…',
+  'Connection lost': 'Connexion perdue',
+  'The connection to the server was lost.': 'La connexion au serveur a été perdue.',
+  'Could not check the waiting room: {error}': "La salle d'attente n'a pas pu être vérifiée : {error}",
+  'Could not reload the consultation: {error}': "La consultation n'a pas pu être rechargée : {error}",
+  'Reconnected.': 'Reconnecté.',
+  'In the waiting room': "En salle d'attente",
+  'Waiting room': "Salle d'attente",
+  'This link was already opened elsewhere. The doctor has been told you are here and will let you in shortly.':
+    'Ce lien a déjà été ouvert ailleurs. Le médecin sait que vous êtes là et va vous faire entrer.',
+  'Reconnecting media…': 'Reconnexion audio et vidéo…',
+  Connected: 'Connecté',
+  'Media unavailable': 'Audio et vidéo indisponibles',
+  'Audio and video could not start: {error}': "L'audio et la vidéo n'ont pas pu démarrer : {error}",
+  'The media connection was reset; reconnecting…':
+    'La connexion audio et vidéo a été réinitialisée ; reconnexion…',
+  'Screen sharing failed: {error}': "Le partage d'écran a échoué : {error}",
+  'Could not switch: {error}': "Le changement n'a pas pu se faire : {error}",
+  'Unmute microphone': 'Activer le micro',
+  'Mute microphone': 'Couper le micro',
+  'Turn camera on': 'Allumer la caméra',
+  'Turn camera off': 'Couper la caméra',
+  'Stop sharing': 'Arrêter le partage',
+  'Share screen': "Partager l'écran",
+  You: 'Vous',
+  'You left the consultation': 'Vous avez quitté la consultation',
+  'You can join again with the same link.': 'Vous pouvez revenir avec le même lien.',
+  'End the consultation for everyone?': 'Terminer la consultation pour tout le monde ?',
+  'Could not end the consultation: {error}': "La consultation n'a pas pu être terminée : {error}",
+  '{role} — consultation': '{role} — consultation',
+  '{role} joined.': '{role} a rejoint la consultation.',
+  '{role} left.': '{role} a quitté la consultation.',
+  "{role}'s screen": 'Écran : {role}',
+  'The server is restarting; reconnecting…': 'Le serveur redémarre ; reconnexion…',
+  'Join again': 'Revenir',
+  'Camera off': 'Caméra coupée',
+  'Your camera': 'Votre caméra',
+  // roles
+  Doctor: 'Médecin',
+  Patient: 'Patient',
+  Guest: 'Invité',
+  Participant: 'Participant',
+  // the panels
+  'Write a message': 'Écrire un message',
+  Message: 'Message',
+  'Document to send': 'Document à envoyer',
+  'Send document': 'Envoyer le document',
+  'Messages and documents': 'Messages et documents',
+  Send: 'Envoyer',
+  'The message was not sent: {error}': "Le message n'a pas été envoyé : {error}",
+  'The document was not sent: {error}': "Le document n'a pas été envoyé : {error}",
+  'No medical device connected.': 'Aucun appareil médical connecté.',
+  'Medical devices': 'Appareils médicaux',
+  Device: 'Appareil',
+  'Medical device': 'Appareil médical',
+  'Reason for the consultation': 'Motif de la consultation',
+  'Symptoms, since when': 'Symptômes, depuis quand',
+  'Weight (kg)': 'Poids (kg)',
+  'Height (cm)': 'Taille (cm)',
+  'Temperature (°C)': 'Température (°C)',
+  Allergies: 'Allergies',
+  'Current treatments': 'Traitements en cours',
+  'The form was not saved: {error}': "Le formulaire n'a pas été enregistré : {error}",
+  'Nobody is waiting.': "Personne n'attend.",
+  Admit: 'Faire entrer',
+  '{role} (session {id})': '{role} (session {id})',
+  'Could not admit: {error}': "L'admission a échoué : {error}",
+  // the operator's page
+  'Operator key': "Clé d'opérateur",
+  'No consultation created: {error}': "Aucune consultation créée : {error}",
+  'New consultation': 'Nouvelle consultation',
+  'The operator key is printed by {command} (and kept in the data directory, file {file}).':
+    "La clé d'opérateur est affichée par {command} (et gardée dans le dossier de données, fichier {file}).",
+  Copy: 'Copier',
+  Copied: 'Copié',
+  Links: 'Liens',
+  'One browser keeps one session per site: open each link in a different browser or a private window (or use 127.0.0.1 for one and localhost for the other).':
+    'Un navigateur garde une session par site : ouvrez chaque lien dans un autre navigateur ou une fenêtre privée (ou utilisez 127.0.0.1 pour l\'un et localhost pour l\'autre).',
+  'Loading…': 'Chargement…',
+};
+
+const DICTIONARIES = { fr: FR };
+
+// The first of the browser's languages that the pages speak, else English.
+export function pickLanguage(languages = navigator.languages || [navigator.language]) {
+  for (const tag of languages) {
+    const base = String(tag || '').toLowerCase().split('-')[0];
+    if (base === 'en' || base in DICTIONARIES) return base;
+  }
+  return 'en';
+}
+
+export const LANGUAGE = pickLanguage();
+
+export function t(text, values = {}) {
+  const translated = DICTIONARIES[LANGUAGE]?.[text] ?? text;
+  return translated.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+// The same, with elements for some of the values: a list of strings and nodes to append.
+export function tNodes(text, nodes) {
+  const translated = DICTIONARIES[LANGUAGE]?.[text] ?? text;
+  return translated.split(/(\{\w+\})/).filter(Boolean)
+    .map((part) => nodes[part.slice(1, -1)] ?? part);
+}
+
+// For the tests: the French dictionary's keys.
+export const FRENCH_KEYS = Object.keys(FR);
