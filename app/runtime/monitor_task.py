@@ -2,7 +2,7 @@
 
 The rules are in ``app.services.monitor``; this only schedules them and closes the sockets
 and media rooms of the consultations it ends, or that were ended elsewhere. Each pass also
-removes the temporary files of uploads a crash cut off.
+removes the temporary files of uploads a crash cut off, and the webhook events done with.
 """
 
 import asyncio
@@ -10,13 +10,17 @@ import contextlib
 import logging
 
 from app.runtime.state import AppState
-from app.services import monitor
+from app.services import monitor, webhooks
 from app.services.onetoones import Live
 
 log = logging.getLogger(__name__)
 
 # An upload's temporary file untouched this long belongs to a request that died with its process.
 ABANDONED_UPLOAD_AGE = 3600.0
+# Delivered webhook events are kept a day, for a look; with no URL configured, the events the
+# changes queue are dropped after an hour.
+DELIVERED_WEBHOOK_AGE = 86400.0
+UNSENT_WEBHOOK_AGE = 3600.0
 
 
 class MonitorTask:
@@ -60,6 +64,8 @@ class MonitorTask:
                 live.close(onetoone_id, reason)
             policy = monitor.Policy.from_settings(state.settings)
             report = await monitor.run(db, policy, state.storage, live)
+        unsent = None if state.settings.webhook_urls else UNSENT_WEBHOOK_AGE
+        await webhooks.purge(state.sql, DELIVERED_WEBHOOK_AGE, unsent)
         abandoned = await asyncio.to_thread(state.storage.remove_abandoned, ABANDONED_UPLOAD_AGE)
         if abandoned:
             log.info("monitor: removed %s abandoned upload file(s)", abandoned)

@@ -6,9 +6,10 @@ nothing. A deliverer (``app.runtime.webhook_task``, in every serving instance) c
 new event into one ``webhook_delivery`` per configured URL, posts it signed, and retries a
 failure with exponential back-off until ``webhook_max_attempts``, after which the delivery
 is dead: ``hocovisio webhooks dead`` lists them (``--retry`` queues them again) and
-``/metrics`` counts them. Deliveries are claimed for a while before posting, so that
-several instances never post the same one at once; a receiver may still get one twice (an
-instance dying after the post, before marking it) and keys them by ``id``.
+``/metrics`` counts them; the monitor purges delivered events a day later (and, with no URL
+configured, the queued ones after an hour). Deliveries are claimed for a while before
+posting, so that several instances never post the same one at once; a receiver may still get
+one twice (an instance dying after the post, before marking it) and keys them by ``id``.
 
 Bodies carry identifiers, roles, reasons, and a document's type and size: never a token, a
 credential, a name, a message, form data or a file.
@@ -79,8 +80,7 @@ async def presence(
     await sql.one(QUEUE_PRESENCE, params)
 
 
-# A deliverer's turn. New events become one delivery per URL (none when no URL is configured:
-# the event is kept, fanned out, for the retention of delivered ones). Then the due deliveries
+# A deliverer's turn. New events become one delivery per URL. Then the due deliveries
 # are claimed for ``lease`` seconds, so that no other deliverer posts them meanwhile.
 FAN_OUT = """WITH new AS (
     UPDATE webhook_event SET fanned_out = true
@@ -115,10 +115,14 @@ SET claimed_until = NULL, last_status = %(status)s, last_error = %(error)s,
     dead_at = CASE WHEN %(dead)s THEN now() END
 WHERE id = %(id)s RETURNING id"""
 
+# Events whose deliveries all went through, ``age`` seconds after; with ``unsent_age``, also
+# the events nobody fanned out that long (no instance has a URL configured).
 PURGE = """DELETE FROM webhook_event e
-WHERE e.fanned_out AND e.created_at < now() - %(age)s * interval '1 second'
-  AND NOT EXISTS (SELECT 1 FROM webhook_delivery d
-                  WHERE d.event_id = e.id AND d.delivered_at IS NULL)
+WHERE (e.fanned_out AND e.created_at < now() - %(age)s * interval '1 second'
+       AND NOT EXISTS (SELECT 1 FROM webhook_delivery d
+                       WHERE d.event_id = e.id AND d.delivered_at IS NULL))
+   OR (NOT e.fanned_out AND %(unsent_age)s::float8 IS NOT NULL
+       AND e.created_at < now() - %(unsent_age)s::float8 * interval '1 second')
 RETURNING e.id"""
 
 DEAD = """SELECT d.id, d.url, d.attempts, d.last_status, d.last_error, d.dead_at,
@@ -226,9 +230,10 @@ async def record(
     return "dead" if dead else "failed"
 
 
-async def purge(sql: Statements, age: float) -> None:
-    """Forget the events whose deliveries all went through, ``age`` seconds after."""
-    await sql.all(PURGE, {"age": age})
+async def purge(sql: Statements, age: float, unsent_age: float | None) -> int:
+    """Forget the events delivered ``age`` seconds ago, and (``unsent_age``, for a service
+    with no URL configured) those queued that long ago; return how many."""
+    return len(await sql.all(PURGE, {"age": age, "unsent_age": unsent_age}))
 
 
 async def dead(sql: Statements) -> list[Any]:
