@@ -7,8 +7,6 @@ import hashlib
 import hmac
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 from tests.client import Participant, create_consultation
 from tests.fresh_db import fresh_database
 from tests.server import RunningServer, hocovisio
+from tests.test_cli_monitor import hocovisio as cli
 from tests.webhook_receiver import Receiver, receiver
 
 SECRET = "whsec-" + os.urandom(8).hex()
@@ -204,15 +203,6 @@ async def test_no_event_lost_across_a_kill_9(
         await until(lambda: len(hooks.events("consultation.ended")) == 1)
     [ended] = hooks.events("consultation.ended")
     assert ended["data"] == {"onetoone_id": consultation.id, "reason": "killed"}
-
-
-def cli(database_url: str, data_dir: Path, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": database_url, "HOCOVISIO_DATA_DIR": str(data_dir)}
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 async def test_dead_after_the_last_attempt_shown_and_retried(

@@ -53,6 +53,19 @@ async def new_consultation(server: RunningServer) -> Consultation:
         return await create_consultation(http, server.operator_key)
 
 
+async def doctor_and_patient(
+    server: RunningServer, people: Browsers, patient_query: str = "", locale: str = "en-US"
+) -> tuple[Consultation, Page, Page]:
+    """A new consultation whose doctor's and patient's pages receive each other's media
+    (``patient_query``: the patient page's options, e.g. ``?ice=relay``)."""
+    consultation = await new_consultation(server)
+    doctor = await people.page(join_path(consultation, "medecin"), locale=locale)
+    patient = await people.page(join_path(consultation, "patient") + patient_query, locale=locale)
+    await wait_for_media(doctor)
+    await wait_for_media(patient)
+    return consultation, doctor, patient
+
+
 async def test_doctor_and_patient_hold_a_consultation(
     server: RunningServer, people: Browsers, artifacts: Path
 ) -> None:

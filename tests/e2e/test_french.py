@@ -4,7 +4,7 @@ waiting room and the end, each page checked with axe-core."""
 from playwright.async_api import expect
 
 from tests.e2e.conftest import Browsers, accessibility_violations
-from tests.e2e.test_consultation import join_path, new_consultation, wait_for_media
+from tests.e2e.test_consultation import doctor_and_patient, join_path
 from tests.server import RunningServer
 
 FRENCH = "fr-FR"
@@ -16,11 +16,7 @@ async def test_a_consultation_in_french(server: RunningServer, people: Browsers)
     assert await operator.evaluate("() => document.documentElement.lang") == "fr"
     assert await accessibility_violations(operator) == []
 
-    consultation = await new_consultation(server)
-    doctor = await people.page(join_path(consultation, "medecin"), locale=FRENCH)
-    patient = await people.page(join_path(consultation, "patient"), locale=FRENCH)
-    await wait_for_media(doctor)
-    await wait_for_media(patient)
+    consultation, doctor, patient = await doctor_and_patient(server, people, locale=FRENCH)
     await expect(doctor.get_by_role("heading", name="Médecin — consultation")).to_be_visible()
     await expect(patient.get_by_role("heading", name="Patient — consultation")).to_be_visible()
     await expect(doctor.locator("#status")).to_have_text("Connecté")

@@ -4,6 +4,7 @@ TCP, as from a hospital guest network that blocks the rest."""
 import asyncio
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +12,22 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import Browsers
-from tests.e2e.test_consultation import inbound, join_path, new_consultation, wait_for_media
+from tests.e2e.test_consultation import doctor_and_patient, inbound, wait_for_media
 from tests.server import RunningServer, hocovisio
 from tests.turn_server import TurnServer, coturn
+
+
+def turn_env(turn: TurnServer) -> dict[str, str]:
+    """A service's settings to hand out coturn's address with credentials of its secret."""
+    return {"HOCOVISIO_TURN_URLS": json.dumps([turn.url]), "HOCOVISIO_TURN_SECRET": turn.secret}
 
 
 @pytest.fixture(scope="module")
 def relayed_server(
     database_url: str, turn: TurnServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    """A service handing out coturn's address with credentials signed by its secret."""
-    env = {"HOCOVISIO_TURN_URLS": json.dumps([turn.url]), "HOCOVISIO_TURN_SECRET": turn.secret}
-    with hocovisio(database_url, Path(tmp_path_factory.mktemp("relayed")), extra_env=env) as server:
+    folder = Path(tmp_path_factory.mktemp("relayed"))
+    with hocovisio(database_url, folder, extra_env=turn_env(turn)) as server:
         yield server
 
 
@@ -47,11 +52,7 @@ async def test_patient_through_the_turn_relay_only(
 ) -> None:
     people = Browsers(browser, relayed_server.base_url)
     try:
-        consultation = await new_consultation(relayed_server)
-        doctor = await people.page(join_path(consultation, "medecin"))
-        patient = await people.page(join_path(consultation, "patient") + "?ice=relay")
-        await wait_for_media(doctor)
-        await wait_for_media(patient)
+        _, doctor, patient = await doctor_and_patient(relayed_server, people, "?ice=relay")
         await expect(doctor.locator(".tile.remote[data-role=patient]")).to_be_visible()
         # Both of the patient's transports go through coturn; the doctor's do not.
         assert {p["candidateType"] for p in await paths(patient)} == {"relay"}
@@ -69,11 +70,7 @@ async def test_patient_through_the_turn_relay_only(
 
 
 async def test_patient_over_tcp_only(server: RunningServer, people: Browsers) -> None:
-    consultation = await new_consultation(server)
-    doctor = await people.page(join_path(consultation, "medecin"))
-    patient = await people.page(join_path(consultation, "patient") + "?ice=tcp")
-    await wait_for_media(doctor)
-    await wait_for_media(patient)
+    _, doctor, patient = await doctor_and_patient(server, people, "?ice=tcp")
     assert {p["protocol"] for p in await paths(patient)} == {"tcp"}
     assert {p["protocol"] for p in await paths(doctor)} == {"udp"}
 
@@ -83,26 +80,19 @@ async def test_media_comes_back_through_an_ice_restart_when_the_path_breaks(
 ) -> None:
     """The patient's only path, the relay, restarts (its allocations lost, as when a phone
     leaves a Wi-Fi): the page restarts ICE and media flows again, with no rejoin and no reload."""
-    relay = coturn(tmp_path / "coturn")
-    turn = relay.__enter__()
-    env = {"HOCOVISIO_TURN_URLS": json.dumps([turn.url]), "HOCOVISIO_TURN_SECRET": turn.secret}
-    try:
-        with hocovisio(database_url, tmp_path / "server", extra_env=env) as server:
+    with ExitStack() as relays:
+        turn = relays.enter_context(coturn(tmp_path / "coturn"))
+        with hocovisio(database_url, tmp_path / "server", extra_env=turn_env(turn)) as server:
             people = Browsers(browser, server.base_url)
             try:
-                consultation = await new_consultation(server)
-                doctor = await people.page(join_path(consultation, "medecin"))
-                patient = await people.page(join_path(consultation, "patient") + "?ice=relay")
-                await wait_for_media(doctor)
-                await wait_for_media(patient)
+                _, doctor, patient = await doctor_and_patient(server, people, "?ice=relay")
                 await patient.evaluate("() => { window.notReloaded = true; }")
 
-                relay.__exit__(None, None, None)
+                relays.close()  # the relay stops: its allocations are gone
                 await expect(patient.locator("#status")).to_have_text(
                     "Reconnecting media…", timeout=20_000
                 )
-                relay = coturn(tmp_path / "coturn", again=turn)
-                turn = relay.__enter__()
+                relays.enter_context(coturn(tmp_path / "coturn", again=turn))
                 await expect(patient.locator("#status")).to_have_text("Connected", timeout=30_000)
                 await frames_advance(patient)
                 await frames_advance(doctor)
@@ -114,5 +104,3 @@ async def test_media_comes_back_through_an_ice_restart_when_the_path_breaks(
             finally:
                 await people.close()
             assert people.errors == [], people.errors
-    finally:
-        relay.__exit__(None, None, None)

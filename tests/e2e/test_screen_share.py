@@ -6,7 +6,7 @@ import asyncio
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import NO_VIDEO, Browsers
-from tests.e2e.test_consultation import join_path, new_consultation, wait_for_media
+from tests.e2e.test_consultation import doctor_and_patient, wait_for_media
 from tests.server import RunningServer
 
 
@@ -26,11 +26,7 @@ async def wait_for_screen(page: Page) -> None:
 
 
 async def test_doctor_shares_a_screen(server: RunningServer, people: Browsers) -> None:
-    consultation = await new_consultation(server)
-    doctor = await people.page(join_path(consultation, "medecin"))
-    patient = await people.page(join_path(consultation, "patient"))
-    await wait_for_media(doctor)
-    await wait_for_media(patient)
+    _, doctor, patient = await doctor_and_patient(server, people)
 
     await doctor.get_by_role("button", name="Share screen").click()
     await expect(doctor.get_by_role("button", name="Stop sharing")).to_be_visible()

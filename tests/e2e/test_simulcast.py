@@ -11,7 +11,7 @@ from typing import Any
 from playwright.async_api import Page
 
 from tests.e2e.conftest import Browsers
-from tests.e2e.test_consultation import join_path, new_consultation, wait_for_media
+from tests.e2e.test_consultation import doctor_and_patient, wait_for_media
 from tests.server import RunningServer
 
 CAP_BITS = 200_000  # too little for the full-size layer, or the middle one at full frame rate
@@ -36,11 +36,7 @@ async def wait_for_layer(page: Page, accept: Any, timeout: float = LAYER_TIMEOUT
 async def test_simulcast_layers_follow_the_viewers_bandwidth(
     server: RunningServer, people: Browsers, artifacts: Path
 ) -> None:
-    consultation = await new_consultation(server)
-    doctor = await people.page(join_path(consultation, "medecin"))
-    patient = await people.page(join_path(consultation, "patient"))
-    await wait_for_media(doctor)
-    await wait_for_media(patient)
+    _, doctor, patient = await doctor_and_patient(server, people)
 
     # The patient's camera goes out as three encodings, each sending.
     async with asyncio.timeout(LAYER_TIMEOUT):
