@@ -132,9 +132,9 @@ def _killing(target: LiteralString) -> LiteralString:
 
     The statement passes ``now`` (None for the database's time), ``detail`` (the stats row's
     ``{reason}``), ``reason``, and the actor's ``session_id`` and ``role``; the end is queued
-    for the webhooks in the same statement. The rows beneath the
-    consultation refer to ``killed``, so its row lock is taken first, in the order
-    ``app.services.messages.lock_active`` documents.
+    for the webhooks in the same statement. The rows beneath the consultation refer to
+    ``killed``, so its row lock is taken first, in the order ``app.services.messages.lock_active``
+    documents.
     """
     return (
         "killed AS (UPDATE onetoone SET status = 'killed',"
@@ -266,7 +266,7 @@ async def end_on_request(
     operator = actor.role == OPERATOR
     params = {
         "token": token,
-        "may_end": operator or actor.role == "medecin",
+        "may_end": operator or (actor.role == "medecin" and actor_onetoone_id is not None),
         "own": None if operator else actor_onetoone_id,
         **_kill_params("killed", actor, None),
     }
