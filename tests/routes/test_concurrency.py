@@ -197,3 +197,48 @@ async def test_another_consultation_is_not_slowed_by_a_busy_one(
     *statuses, elapsed = await asyncio.gather(*busy, timed_read())
     assert {s.status_code for s in statuses} == {200}
     assert elapsed < 2.0
+
+
+async def test_ending_a_consultation_twenty_times_at_once_amid_writes_ends_it_once(
+    server: RunningServer,
+    consultation: Consultation,
+    participant: Callable[[], Participant],
+    db: psycopg.Connection,
+):
+    doctor = await joined(consultation, participant, "medecin")
+    patient = await joined(consultation, participant, "patient")
+    socket = await doctor.socket()
+    operator = {"Authorization": f"Bearer {server.operator_key}"}
+
+    async def status(call) -> int:
+        return (await call).status_code
+
+    by_operator, by_doctor, writes = [], [], []
+    for i in range(10):
+        path = f"/onetoone/{consultation.token}"
+        by_operator.append(status(patient.http.delete(path, headers=operator)))
+        by_doctor.append(status(doctor.http.delete(path)))
+        writes.append(status(patient.http.post("/message", json={"text": f"m{i}"})))
+        writes.append(status(upload(patient, PDF)))
+    statuses = await asyncio.gather(*by_operator, *by_doctor, *writes)
+    operators, doctors, written = statuses[:10], statuses[10:20], statuses[20:]
+    # Ending an ended consultation is no error for the operator; the doctor's credential
+    # ends with it (401), and a write lands before the end (removed with it) or gets 401 too.
+    assert set(operators) == {200}, operators
+    assert set(doctors) <= {200, 401} and set(written) <= {200, 401}, (doctors, written)
+    assert (await socket.event("consultationEnded"))["reason"] == "killed"
+    onetoone_id = consultation.id
+    counted = db.execute(
+        "SELECT count(*) FROM stats WHERE event = 'killed' AND onetoone_id = %s", (onetoone_id,)
+    ).fetchone()
+    queued = db.execute(
+        "SELECT count(*) FROM webhook_event WHERE event = 'consultation.ended'"
+        " AND (data->>'onetoone_id')::int = %s",
+        (onetoone_id,),
+    ).fetchone()
+    left = db.execute(
+        "SELECT (SELECT count(*) FROM message WHERE onetoone_id = %(id)s),"
+        " (SELECT count(*) FROM document WHERE onetoone_id = %(id)s)",
+        {"id": onetoone_id},
+    ).fetchone()
+    assert counted == (1,) and queued == (1,) and left == (0, 0)
