@@ -2,10 +2,12 @@
 
 Several instances may run it at once. Each consultation is taken with ``FOR UPDATE SKIP
 LOCKED``, one per transaction, and ended or deleted by a conditional statement, so no two
-monitors process the same consultation and each is counted ``killed``/``deleted`` once.
+monitors process the same consultation and each is counted ``killed``/``deleted`` once; one
+skipped because its row was held is looked for again a moment later.
 Every function takes ``now``, so that tests (and the command line) control the clock.
 """
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,17 +52,37 @@ class Report:
         return bool(self.killed or self.deleted or self.audit_purged)
 
 
+# A consultation skipped because another transaction held its row is looked for again this
+# many times, this far apart: the holder is most often a request noting its activity, done in
+# milliseconds, and an operator's ``monitor kill`` must not miss it for that.
+LOCKED_RETRIES = 10
+LOCKED_RETRY_DELAY = 0.05
+
+
 async def _next(db: AsyncSession, status: str, condition: ColumnElement[bool]) -> int | None:
-    """Lock one consultation matching, skipping those another transaction holds."""
-    return (
-        await db.exec(
-            select(OneToOne.id)
-            .where(OneToOne.status == status, condition)
-            .order_by(OneToOne.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-    ).first()
+    """Lock one consultation matching, skipping those another transaction holds; when all
+    that match are held, wait a moment and look again (another monitor ending one holds it
+    until it is ended, and it then no longer matches)."""
+    retries = 0
+    while True:
+        locked = (
+            await db.exec(
+                select(OneToOne.id)
+                .where(OneToOne.status == status, condition)
+                .order_by(OneToOne.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).first()
+        if locked is not None or retries == LOCKED_RETRIES:
+            return locked
+        matching = (
+            await db.exec(select(OneToOne.id).where(OneToOne.status == status, condition).limit(1))
+        ).first()
+        if matching is None:
+            return None
+        retries += 1
+        await asyncio.sleep(LOCKED_RETRY_DELAY)
 
 
 async def kill_where(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.persistence.db import create_engine, session_factory
+from app.persistence.models import OneToOne
 from app.persistence.statements import Statements
 from app.persistence.storage import LocalStorage
 from app.services import monitor, onetoones
@@ -218,3 +219,24 @@ async def test_live_consultations_are_kept_active_and_those_ended_elsewhere_repo
     ).fetchone() == (now,)
     # An open socket is activity: the live consultation is not idle 3 h after its creation.
     assert not (await run(sessions, now + MINUTE, LocalStorage(tmp_path))).killed
+
+
+async def test_a_consultation_held_a_moment_by_another_transaction_is_still_ended(
+    fresh_url: str, sessions: Sessions, tmp_path: Path
+):
+    """A request noting its activity holds the consultation's row for a moment: the
+    monitor (and ``hocovisio monitor kill``) waits for it instead of skipping it."""
+    storage = LocalStorage(tmp_path)
+    onetoone_id = await create(sessions)
+    with psycopg.connect(fresh_url) as holder:
+        holder.execute("SELECT id FROM onetoone WHERE id = %s FOR UPDATE", (onetoone_id,))
+        release = asyncio.get_running_loop().call_later(0.2, holder.commit)
+        try:
+            async with sessions() as db:
+                condition = OneToOne.id == onetoone_id
+                killed = await monitor.kill_where(
+                    db, condition, "expired", Actor(OPERATOR), storage, None, datetime.now(UTC)
+                )
+        finally:
+            release.cancel()
+    assert killed == [onetoone_id]
