@@ -2,8 +2,8 @@
 outbox and posts what is due.
 
 The rules (fan-out, claims, signatures, back-off, dead deliveries) are in
-``app.services.webhooks``; this schedules them. Every instance runs one: claims keep them off
-each other's deliveries.
+``app.services.webhooks``; this schedules them. Several instances may each run one: claims
+keep them off each other's deliveries.
 """
 
 import asyncio

@@ -2,14 +2,15 @@
 
 An event is written to the ``webhook_event`` outbox by the same statement or transaction as
 the change it announces (``queued``), so that a crash between the change and the post loses
-nothing. A deliverer (``app.runtime.webhook_task``, in every serving instance) copies each
-new event into one ``webhook_delivery`` per configured URL, posts it signed, and retries a
-failure with exponential back-off until ``webhook_max_attempts``, after which the delivery
-is dead: ``hocovisio webhooks dead`` lists them (``--retry`` queues them again) and
-``/metrics`` counts them; the monitor purges delivered events a day later (and, with no URL
-configured, the queued ones after an hour). Deliveries are claimed for a while before
-posting, so that several instances never post the same one at once; a receiver may still get
-one twice (an instance dying after the post, before marking it) and keys them by ``id``.
+nothing. A deliverer (``app.runtime.webhook_task``, in each serving instance with URLs
+configured) copies each new event into one ``webhook_delivery`` per configured URL, posts it
+signed, and retries a failure with exponential back-off until ``webhook_max_attempts``, after
+which the delivery is dead: ``hocovisio webhooks dead`` lists them (``--retry`` queues them
+again) and ``/metrics`` counts them. The monitor purges delivered events a day later (and,
+with no URL configured, the queued ones after an hour). Deliveries are claimed for a while
+before posting, so that several instances never post the same one at once; a receiver may
+still get one twice (an instance dying after the post, before marking it) and keys them by
+``id``.
 
 Bodies carry identifiers, roles, reasons, and a document's type and size: never a token, a
 credential, a name, a message, form data or a file.
@@ -52,23 +53,21 @@ def queued(event: LiteralString, data: LiteralString, source: LiteralString) -> 
     )
 
 
-QUEUE_PRESENCE = (
-    "WITH queued AS ("
-    + queued(
-        "participant.joined",
-        "jsonb_build_object('onetoone_id', %(onetoone_id)s::integer,"
-        " 'session_id', %(session_id)s::integer, 'role', %(role)s::text)",
-        "(SELECT 1) AS one WHERE %(joined)s",
+def _presence(event: LiteralString) -> LiteralString:
+    return (
+        "WITH queued AS ("
+        + queued(
+            event,
+            "jsonb_build_object('onetoone_id', %(onetoone_id)s::integer,"
+            " 'session_id', %(session_id)s::integer, 'role', %(role)s::text)",
+            "(SELECT 1) AS one",
+        )
+        + ") SELECT 1"
     )
-    + "), queued_left AS ("
-    + queued(
-        "participant.left",
-        "jsonb_build_object('onetoone_id', %(onetoone_id)s::integer,"
-        " 'session_id', %(session_id)s::integer, 'role', %(role)s::text)",
-        "(SELECT 1) AS one WHERE NOT %(joined)s",
-    )
-    + ") SELECT 1"
-)
+
+
+QUEUE_JOINED = _presence("participant.joined")
+QUEUE_LEFT = _presence("participant.left")
 
 
 async def presence(
@@ -76,8 +75,8 @@ async def presence(
 ) -> None:
     """Queue ``participant.joined`` (or ``.left``): presence lives in the sockets, not in a
     row, so it is a statement of its own."""
-    params = {"joined": joined, "onetoone_id": onetoone_id, "session_id": session_id, "role": role}
-    await sql.one(QUEUE_PRESENCE, params)
+    params = {"onetoone_id": onetoone_id, "session_id": session_id, "role": role}
+    await sql.one(QUEUE_JOINED if joined else QUEUE_LEFT, params)
 
 
 # A deliverer's turn. New events become one delivery per URL. Then the due deliveries

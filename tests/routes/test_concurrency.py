@@ -12,7 +12,7 @@ import httpx
 import psycopg
 
 from tests.client import Consultation, Participant, Socket, create_consultation
-from tests.routes.test_documents import PDF, joined, upload
+from tests.routes.test_documents import PDF, joined, rows, upload
 from tests.server import RunningServer
 
 MESSAGES_PER_SIDE = 25
@@ -20,6 +20,11 @@ MESSAGES_PER_SIDE = 25
 
 async def texts_received(socket: Socket, count: int) -> list[dict[str, Any]]:
     return [data["message"] for data in await socket.events("newMessage", count)]
+
+
+async def status(call: Any) -> int:
+    """The status of an awaited request."""
+    return (await call).status_code
 
 
 async def test_fifty_concurrent_messages_from_both_sides_are_all_stored_and_delivered_in_order(
@@ -94,9 +99,6 @@ async def test_every_kind_of_write_at_once_on_one_consultation_succeeds(
     doctor = await joined(consultation, participant, "medecin")
     patient = await joined(consultation, participant, "patient")
     sockets = [await doctor.socket(), await patient.socket()]
-
-    async def status(call) -> int:
-        return (await call).status_code
 
     calls = []
     for i in range(8):
@@ -210,9 +212,6 @@ async def test_ending_a_consultation_twenty_times_at_once_amid_writes_ends_it_on
     socket = await doctor.socket()
     operator = {"Authorization": f"Bearer {server.operator_key}"}
 
-    async def status(call) -> int:
-        return (await call).status_code
-
     by_operator, by_doctor, writes = [], [], []
     for i in range(10):
         path = f"/onetoone/{consultation.token}"
@@ -236,9 +235,4 @@ async def test_ending_a_consultation_twenty_times_at_once_amid_writes_ends_it_on
         " AND (data->>'onetoone_id')::int = %s",
         (onetoone_id,),
     ).fetchone()
-    left = db.execute(
-        "SELECT (SELECT count(*) FROM message WHERE onetoone_id = %(id)s),"
-        " (SELECT count(*) FROM document WHERE onetoone_id = %(id)s)",
-        {"id": onetoone_id},
-    ).fetchone()
-    assert counted == (1,) and queued == (1,) and left == (0, 0)
+    assert counted == (1,) and queued == (1,) and rows(db, consultation) == (0, 0)
