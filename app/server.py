@@ -5,6 +5,8 @@ socket, the one state object (``app.runtime.state``) and the one lifespan
 (``app.runtime.lifespan``) that starts and stops what needs it.
 """
 
+import socket
+
 from quart import Quart
 from quart_schema import QuartSchema
 
@@ -25,14 +27,16 @@ from app.http.routes import (
 )
 from app.http.streaming import StreamingHTTPConnection, finish_unread_body
 from app.media.rooms import MediaRooms
-from app.persistence.db import create_engine, session_factory
+from app.persistence.db import create_engine, libpq_url, session_factory
 from app.persistence.statements import Statements
 from app.persistence.storage import LocalStorage
+from app.realtime.backbone import Backbone
 from app.realtime.broker import Broker
 from app.runtime.lifespan import lifespan
 from app.runtime.metrics import Metrics
 from app.runtime.state import EXTENSION, AppState
 from app.services.device_registry import DeviceRegistry
+from app.services.instances import Instance
 from app.services.rate_limits import RateLimits
 from app.ws import contract, hub
 
@@ -84,15 +88,23 @@ def _state(config: Settings) -> AppState:
         pool_timeout=config.db_pool_timeout,
     )
     broker = Broker()
+    sql = Statements(engine)
+    media = MediaRooms(config, sql)
     return AppState(
         settings=config,
         engine=engine,
         db=session_factory(engine),
-        sql=Statements(engine),
+        sql=sql,
         broker=broker,
-        storage=LocalStorage(config.data_dir / "documents"),
-        media=MediaRooms(config, broker),
+        backbone=Backbone(libpq_url(config.database_url), broker, sql, media.close_room),
+        instance=Instance(config.instance_name or _default_name(config), config.instance_lease),
+        storage=LocalStorage(config.documents_dir),
+        media=media,
         rate_limits=RateLimits(config),
         devices=DeviceRegistry(),
         metrics=Metrics(),
     )
+
+
+def _default_name(config: Settings) -> str:
+    return f"{socket.gethostname()}:{config.port}"

@@ -1,7 +1,8 @@
 """``hocovisio monitor kill|delete --before DATE`` and ``hocovisio stats``.
 
-A kill from here cannot reach the sockets of a running service (they live in its process):
-each serving instance closes them, with ``consultationEnded``, on its next monitor pass.
+A kill from here reaches the sockets of every running instance at once: the end is published
+in its statement, and each instance closes the consultation's sockets (``consultationEnded``)
+and its media room at the commit.
 """
 
 import argparse
@@ -62,7 +63,7 @@ async def _candidates(db: AsyncSession, condition: ColumnElement[bool]) -> list[
 
 def _monitor(settings: Settings, args: argparse.Namespace) -> None:
     created_before = OneToOne.created_at < args.before
-    storage = LocalStorage(settings.data_dir / "documents")
+    storage = LocalStorage(settings.documents_dir)
     actor = Actor(OPERATOR)
 
     async def work(db: AsyncSession) -> None:
@@ -76,7 +77,7 @@ def _monitor(settings: Settings, args: argparse.Namespace) -> None:
                 print(f"  {row.id}\t{row.status}\tcreated {row.created_at:%Y-%m-%d %H:%M:%S%z}")
             return
         now = datetime.now(UTC)
-        killed = await monitor.kill_where(db, created_before, "expired", actor, storage, None, now)
+        killed = await monitor.kill_where(db, created_before, "expired", actor, storage, now)
         print(f"killed {len(killed)} consultation(s): {_ids(killed)}")
         if args.action == "delete":
             deleted = await monitor.delete_where(db, created_before, actor, storage)

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         default_factory=_default_data_dir,
         description="embedded database, documents, operator key",
     )
+    storage_dir: Path | None = Field(
+        None,
+        description="the documents' folder; instances sharing a database must share it too"
+        " (unset: `documents` in the data directory)",
+    )
     database_url: str | None = Field(
         None,
         validation_alias=AliasChoices("DATABASE_URL", "HOCOVISIO_DATABASE_URL", "database_url"),
@@ -225,6 +230,18 @@ class Settings(BaseSettings):
     )
 
     # The monitor: ending stale consultations, deleting old ones, purging the audit.
+    instance_name: str = Field(
+        "",
+        max_length=200,
+        description="this instance's name among the others (empty: host name and port)",
+    )
+    instance_lease: float = Field(
+        6.0,
+        ge=1.0,
+        le=300.0,
+        description="seconds an instance counts as alive after its last heartbeat (one every"
+        " third of it); the others then close its sockets and take its consultations over",
+    )
     monitor_interval: float = Field(
         60.0, ge=0, description="seconds between monitor runs; 0 turns the periodic monitor off"
     )
@@ -240,6 +257,11 @@ class Settings(BaseSettings):
     audit_retention_period: timedelta = Field(
         timedelta(days=365), gt=timedelta(0), description="audit rows are then deleted"
     )
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where documents are stored (``storage_dir``, else in the data directory)."""
+        return self.storage_dir or self.data_dir / "documents"
 
     @classmethod
     def settings_customise_sources(

@@ -16,7 +16,7 @@ from typing import Any
 from app.config.settings import Settings
 from app.media.codecs import media_codecs
 from app.media.room import MediaLimits, Room
-from app.realtime.broker import Broker
+from app.persistence.statements import Statements
 from app.realtime.peer import Peer
 from app.services import announcements
 from sfu_control import WebRtcServer, WebRtcTransport, Worker, WorkerPool, WorkerSettings
@@ -40,9 +40,10 @@ class MediaStats:
 
 
 class MediaRooms:
-    def __init__(self, settings: Settings, broker: Broker) -> None:
+    def __init__(self, settings: Settings, sql: Statements) -> None:
         self._settings = settings
-        self._broker = broker
+        self._sql = sql
+        self._announcing: set[asyncio.Task[None]] = set()
         self._rooms: dict[int, Room] = {}
         self._creating: dict[int, asyncio.Lock] = {}
         self._idle_timers: dict[int, asyncio.TimerHandle] = {}
@@ -84,7 +85,18 @@ class MediaRooms:
         for onetoone_id, room in list(self._rooms.items()):
             if room.router.worker is worker:
                 self._forget(onetoone_id)
-                announcements.media_reset(self._broker, onetoone_id, "worker died")
+                self._announce_reset(onetoone_id, "worker died")
+
+    def _announce_reset(self, onetoone_id: int, reason: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._reset_logged(onetoone_id, reason))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _reset_logged(self, onetoone_id: int, reason: str) -> None:
+        try:
+            await announcements.media_reset(self._sql, onetoone_id, reason)
+        except Exception as error:
+            log.warning("mediaReset of consultation %s not published: %s", onetoone_id, error)
 
     async def room(self, onetoone_id: int) -> Room:
         room = self._rooms.get(onetoone_id)

@@ -33,6 +33,11 @@ def sqlalchemy_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, not {url.split(':', 1)[0]!r}")
 
 
+def libpq_url(url: str) -> str:
+    """The URL as libpq reads it, for a connection of its own outside the engine's pool."""
+    return "postgresql://" + sqlalchemy_url(url)[len("postgresql+psycopg://") :]
+
+
 def create_engine(
     url: str, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 2.0
 ) -> AsyncEngine:

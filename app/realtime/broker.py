@@ -1,14 +1,15 @@
-"""Publish/subscribe of consultation events to the participants' sockets.
+"""This instance's participant sockets, and the delivery of consultation events to them.
 
-No web framework here: the WebSocket hub subscribes, the services publish. An audience is plain
-data, so that this in-process broker can later be backed by PostgreSQL LISTEN/NOTIFY for
-several app instances without changing its callers.
+No web framework here: the WebSocket hub subscribes. Events do not start here: services
+publish them in the database (``app.realtime.notices``), in the statement or transaction of
+the change, and every instance's backbone (``app.realtime.backbone``) hands the notifications
+to its broker, in the order of the commits. An audience is plain data, written into the
+notification and read back here.
 """
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,26 @@ class Audience:
     def role(cls, role: str) -> "Audience":
         return cls(roles=frozenset({role}))
 
+    def to_json(self) -> dict[str, Any] | None:
+        """The audience as a notification carries it (None: every validated socket)."""
+        if self.session_ids is not None:
+            return {"sessions": sorted(self.session_ids)}
+        if self.roles is not None:
+            return {"roles": sorted(self.roles)}
+        if self.exclude_session_id is not None:
+            return {"except": self.exclude_session_id}
+        return None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "Audience":
+        if not data:
+            return cls()
+        if "sessions" in data:
+            return cls(session_ids=frozenset(data["sessions"]))
+        if "roles" in data:
+            return cls(roles=frozenset(data["roles"]))
+        return cls(exclude_session_id=data.get("except"))
+
 
 @dataclass(eq=False)
 class Subscription:
@@ -54,9 +75,11 @@ class Subscription:
     session_id: int
     role: str
     pending: bool
+    socket_id: int = 0  # its row in ``live_socket``
     max_backlog: int = 1024
     overflowed: bool = False
     replaced: bool = False
+    resync: bool = False  # closed because this instance may have missed events
     closed: bool = False
     _events: deque[Event] | None = None
     _waiter: asyncio.Future[None] | None = None
@@ -108,39 +131,14 @@ class Subscription:
         return event
 
 
-class Turns:
-    """One ``asyncio.Lock`` per consultation, forgotten once nobody holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def take(self, onetoone_id: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(onetoone_id, (None, 0))
-        lock = lock or asyncio.Lock()
-        self._locks[onetoone_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[onetoone_id]
-            if users == 1:
-                del self._locks[onetoone_id]
-            else:
-                self._locks[onetoone_id] = (lock, users - 1)
-
-
 class Broker:
     def __init__(self) -> None:
-        self._turns = Turns()
-        # Per consultation, its subscriptions in the order they were made (a dict as an
-        # ordered set), so that the oldest socket of a session is known.
         self._subscriptions: dict[int, dict[Subscription, None]] = {}
 
     def subscribe(
-        self, onetoone_id: int, session_id: int, role: str, pending: bool
+        self, onetoone_id: int, session_id: int, role: str, pending: bool, socket_id: int = 0
     ) -> Subscription:
-        subscription = Subscription(onetoone_id, session_id, role, pending)
+        subscription = Subscription(onetoone_id, session_id, role, pending, socket_id)
         self._subscriptions.setdefault(onetoone_id, {})[subscription] = None
         return subscription
 
@@ -152,16 +150,7 @@ class Broker:
             if not members:
                 del self._subscriptions[subscription.onetoone_id]
 
-    def in_order(self, onetoone_id: int) -> AbstractAsyncContextManager[None]:
-        """A turn of the consultation: blocks run one at a time, in the order they asked.
-
-        A writer that commits then publishes does both inside its turn, so that the events of
-        a consultation go out in the order of the commits (PostgreSQL may answer one commit
-        after the next has already gone through).
-        """
-        return self._turns.take(onetoone_id)
-
-    def publish(self, onetoone_id: int, event: Event, audience: Audience = Audience()) -> int:
+    def deliver(self, onetoone_id: int, event: Event, audience: Audience = Audience()) -> int:
         """Deliver ``event`` to the matching sockets of the consultation; return how many."""
         delivered = 0
         for subscription in self._members(onetoone_id):
@@ -176,33 +165,31 @@ class Broker:
             subscription.deliver(event)
             subscription.close()
 
-    def online_sessions(self, onetoone_id: int) -> dict[int, str]:
-        """The validated sessions with an open socket, and their roles."""
-        return {s.session_id: s.role for s in self._members(onetoone_id) if not s.pending}
-
-    def open_sockets(self, onetoone_id: int, session_id: int) -> int:
-        """How many validated sockets the session has (closing ones too, until they leave)."""
-        members = self._members(onetoone_id)
-        return sum(1 for s in members if s.session_id == session_id and not s.pending)
-
-    def replace_oldest(self, subscription: Subscription, keep: int) -> list[Subscription]:
-        """Close the session's oldest open sockets beyond the ``keep`` newest (``subscription``
-        included), marked ``replaced``; return them. A client whose connection dropped may
-        come back before the server noticed, and one credential must not hold many sockets."""
-        same = [
-            s
-            for s in self._members(subscription.onetoone_id)
-            if s.session_id == subscription.session_id and not s.closed
-        ]
-        replaced = same[: max(0, len(same) - keep)]
+    def replace(self, onetoone_id: int, socket_ids: Iterable[int]) -> list[Subscription]:
+        """Close the sockets ``socket_ids`` of the consultation that are here, marked
+        ``replaced`` (their session opened newer ones, here or elsewhere); return them."""
+        wanted = set(socket_ids)
+        replaced = [s for s in self._members(onetoone_id) if s.socket_id in wanted]
         for old in replaced:
             old.replaced = True
             old.close()
         return replaced
 
+    def has(self, onetoone_id: int) -> bool:
+        """Whether a socket of the consultation is here."""
+        return onetoone_id in self._subscriptions
+
     def consultations(self) -> list[int]:
         """The consultations with at least one open socket here."""
         return list(self._subscriptions)
+
+    def close_all(self) -> int:
+        """Close every socket here (they reconnect): this instance may have missed events."""
+        closing = [s for members in self._subscriptions.values() for s in members]
+        for subscription in closing:
+            subscription.resync = True
+            subscription.close()
+        return len(closing)
 
     def _members(self, onetoone_id: int) -> Iterable[Subscription]:
         return list(self._subscriptions.get(onetoone_id, ()))

@@ -2,16 +2,22 @@
 stops, in reverse, after the last connection has closed (``app.runtime.shutdown`` says when).
 
 1. the SFU workers, so that the first consultation has media;
-2. the monitor, which may close media rooms and uses the database;
-3. the webhook deliverer, which uses the database only.
+2. the backbone, listening to the database's events before any socket can wait for one;
+3. this instance's registration and lease (``app.runtime.cluster_task``): a socket's row
+   refers to it;
+4. the monitor, which may close media rooms and uses the database;
+5. the webhook deliverer, which uses the database only.
 
 Then, stopping: the deliverer (posts in flight finish), the monitor (a pass in progress
-finishes), the SFU (its rooms closed), and the database engine last, since all before it may
-still be using it.
+finishes), the lease (the instance leaves: the sockets still counted here are closed for the
+others), the backbone, the SFU (its rooms closed), and the database engine last, since all
+before it may still be using it.
 """
 
 from collections.abc import AsyncGenerator, Callable
+from contextlib import AsyncExitStack
 
+from app.runtime.cluster_task import ClusterTask
 from app.runtime.monitor_task import MonitorTask
 from app.runtime.state import AppState
 from app.runtime.webhook_task import WebhookTask
@@ -21,20 +27,17 @@ def lifespan(hocovisio: AppState) -> Callable[[], AsyncGenerator[None, None]]:
     """Quart's ``while_serving`` generator for ``hocovisio``."""
 
     async def serving() -> AsyncGenerator[None, None]:
+        cluster = ClusterTask(hocovisio)
         monitor, deliverer = MonitorTask(hocovisio), WebhookTask(hocovisio)
-        try:
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(hocovisio.engine.dispose)
             await hocovisio.media.start()
-            try:
-                await monitor.start()
-                try:
-                    await deliverer.start()
-                    yield
-                finally:
-                    await deliverer.stop()
-            finally:
-                await monitor.stop()
-                await hocovisio.media.close()
-        finally:
-            await hocovisio.engine.dispose()
+            stack.push_async_callback(hocovisio.media.close)
+            await hocovisio.backbone.start()
+            stack.push_async_callback(hocovisio.backbone.close)
+            for task in (cluster, monitor, deliverer):
+                await task.start()
+                stack.push_async_callback(task.stop)
+            yield
 
     return serving

@@ -9,8 +9,9 @@ import asyncio
 import contextlib
 import logging
 
+from app.realtime import notices
 from app.runtime.state import AppState
-from app.services import monitor, webhooks
+from app.services import monitor, rate_limits, webhooks
 from app.services.onetoones import Live
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ ABANDONED_UPLOAD_AGE = 3600.0
 # changes queue are dropped after an hour.
 DELIVERED_WEBHOOK_AGE = 86400.0
 UNSENT_WEBHOOK_AGE = 3600.0
+# A notice too large for NOTIFY is read by the instances as soon as it is sent.
+KEPT_NOTICE_AGE = 600.0
 
 
 class MonitorTask:
@@ -63,9 +66,11 @@ class MonitorTask:
             for onetoone_id, reason in ended.items():
                 live.close(onetoone_id, reason)
             policy = monitor.Policy.from_settings(state.settings)
-            report = await monitor.run(db, policy, state.storage, live)
+            report = await monitor.run(db, policy, state.storage)
         unsent = None if state.settings.webhook_urls else UNSENT_WEBHOOK_AGE
         await webhooks.purge(state.sql, DELIVERED_WEBHOOK_AGE, unsent)
+        await rate_limits.purge_shared(state.sql, state.rate_limits.full_after())
+        await notices.purge_kept(state.sql, KEPT_NOTICE_AGE)
         abandoned = await asyncio.to_thread(state.storage.remove_abandoned, ABANDONED_UPLOAD_AGE)
         if abandoned:
             log.info("monitor: removed %s abandoned upload file(s)", abandoned)

@@ -14,9 +14,11 @@ from app.config.settings import Settings
 from app.media.rooms import MediaRooms
 from app.persistence.statements import Statements
 from app.persistence.storage import Storage
+from app.realtime.backbone import Backbone
 from app.realtime.broker import Broker
 from app.runtime.metrics import Metrics
 from app.services.device_registry import DeviceRegistry
+from app.services.instances import Instance
 from app.services.rate_limits import RateLimits
 
 EXTENSION = "hocovisio"
@@ -29,6 +31,8 @@ class AppState:
     db: async_sessionmaker[AsyncSession]
     sql: Statements  # the hot paths' single statements, on the same pool
     broker: Broker
+    backbone: Backbone  # the database's events, handed to the broker
+    instance: Instance  # this process among the instances sharing the database
     storage: Storage
     media: MediaRooms
     rate_limits: RateLimits

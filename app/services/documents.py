@@ -14,7 +14,8 @@ from app.errors import Refused
 from app.persistence.db import retried
 from app.persistence.models import Document, Message
 from app.persistence.storage import PendingWrite, Storage
-from app.realtime.broker import Audience, Broker, Event
+from app.realtime import notices
+from app.realtime.broker import Audience, Event
 from app.services import audit, messages, onetoones, stats, webhooks
 from app.services.audit import Actor
 from app.services.filetypes import SNIFF_BYTES, TEXT, TextCheck, sniff
@@ -196,32 +197,32 @@ QUEUE_UPLOADED = webhooks.queued(
 
 async def add(
     db: AsyncSession,
-    broker: Broker,
     onetoone_id: int,
     actor: Actor,
     name: str,
     received: Received,
     rules: UploadRules,
 ) -> Document:
-    """Record the document and its message, commit the file, then announce it.
+    """Record the document and its message, publish it, commit the file, then the rows.
 
-    All in the consultation's turn, so that chat and documents arrive in the order of their
-    ids. On any failure the file is discarded from storage.
+    ``record`` locks the consultation's row first, so that writers take turns and chat and
+    documents arrive in the order of their ids; the event goes out at the commit. On any
+    failure the file is discarded from storage.
     """
     assert actor.session_id is not None, "a participant uploads"
-    async with broker.in_order(onetoone_id):
-        try:
-            document, message = await record(db, onetoone_id, actor, name, received, rules)
-            await received.pending.commit()
-            await db.commit()
-        except BaseException:
-            received.pending.discard()
-            raise
-        broker.publish(
+    try:
+        document, message = await record(db, onetoone_id, actor, name, received, rules)
+        await notices.publish_in(
+            db,
             onetoone_id,
             Event("newMessage", {"message": messages.public(message, document)}),
             Audience.everyone_but(actor.session_id),
         )
+        await received.pending.commit()
+        await db.commit()
+    except BaseException:
+        received.pending.discard()
+        raise
     return document
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.errors import Refused
 from app.persistence.statements import Statements, jsonb
-from app.realtime.broker import Audience, Broker, Event
+from app.realtime.notices import published
 from app.services.onetoones import ACTIVITY_RESOLUTION, touched
 from app.services.sessions import CALLER, CALLER_COLUMNS, admitted, caller_of, credential_param
 
@@ -33,16 +33,25 @@ MERGE = (
     INSERT INTO audit (action, onetoone_id, session_id, role)
     SELECT 'form.update', caller.onetoone_id, caller.session_id, caller.role
     FROM caller, merged
-)
+), published AS ("""
+    + published(
+        "caller.onetoone_id",
+        "infoUpdate",
+        "jsonb_build_object('except', caller.session_id)",
+        "jsonb_build_object('id', merged.id, 'data', %(fields)s, 'session_id', caller.session_id,"
+        " 'role', caller.role)",
+        "caller, merged",
+    )
+    + """)
 SELECT """
     + CALLER_COLUMNS
-    + ", merged.id AS form_id FROM caller LEFT JOIN merged ON true"
+    + """, merged.id AS form_id, (SELECT count(*) FROM published) AS published
+FROM caller LEFT JOIN merged ON true"""
 )
 
 
 async def merge(
     sql: Statements,
-    broker: Broker,
     credential: str | None,
     fields: dict[str, Any],
     max_bytes: int,
@@ -62,21 +71,10 @@ async def merge(
         "resolution": ACTIVITY_RESOLUTION,
     }
     row = await sql.one(MERGE, params)
-    caller = admitted(caller_of(row))
+    admitted(caller_of(row))
     assert row is not None
     if row.form_id is None:
         raise Refused(413, f"the form would be larger than {max_bytes} bytes")
-    update_event = {
-        "id": row.form_id,
-        "data": fields,
-        "session_id": caller.session_id,
-        "role": caller.role,
-    }
-    broker.publish(
-        caller.onetoone_id,
-        Event("infoUpdate", update_event),
-        Audience.everyone_but(caller.session_id),
-    )
     return row.form_id
 
 

@@ -12,7 +12,7 @@ from app.errors import Refused
 from app.persistence.models import Document, Message, OneToOne
 from app.persistence.models._base import iso
 from app.persistence.statements import Statements
-from app.realtime.broker import Audience, Broker, Event
+from app.realtime.notices import published
 from app.services.onetoones import ACTIVITY_RESOLUTION, touched
 from app.services.sessions import CALLER, CALLER_COLUMNS, admitted, caller_of, credential_param
 
@@ -61,19 +61,30 @@ POST_TEXT = (
     + """), posted AS (
     INSERT INTO message (onetoone_id, session_id, kind, body)
     SELECT id, %(session_id)s::integer, 'text', %(text)s::text FROM locked
-    RETURNING id, kind, body, session_id, document_id, created_at
-)
-SELECT * FROM posted"""
+    RETURNING id, kind, body, session_id, document_id, created_at, onetoone_id
+), published AS ("""
+    + published(
+        "posted.onetoone_id",
+        "newMessage",
+        "jsonb_build_object('except', posted.session_id)",
+        "jsonb_build_object('message', jsonb_build_object('id', posted.id, 'kind', posted.kind,"
+        " 'body', posted.body, 'session_id', posted.session_id,"
+        " 'document_id', posted.document_id, 'created_at', hocovisio_iso(posted.created_at),"
+        " 'document', NULL))",
+        "posted",
+    )
+    + """)
+SELECT posted.*, (SELECT count(*) FROM published) AS published FROM posted"""
 )
 
 
 async def post_text(
-    sql: Statements, broker: Broker, onetoone_id: int, session_id: int, text: str, max_chars: int
+    sql: Statements, onetoone_id: int, session_id: int, text: str, max_chars: int
 ) -> dict[str, Any]:
-    """Store a text message, deliver it as ``newMessage`` to the other participants, return it.
+    """Store a text message, publish it as ``newMessage`` to the other participants, return it.
 
-    The consultation's turn spans the statement (its commit) and the delivery, so that the
-    events of its messages go out in the order of their ids.
+    The statement's lock of the consultation's row makes writers take turns, and the event
+    goes out at its commit: the events of its messages go out in the order of their ids.
     """
     check_text(text, max_chars)
     params = {
@@ -82,15 +93,10 @@ async def post_text(
         "text": text,
         "resolution": ACTIVITY_RESOLUTION,
     }
-    async with broker.in_order(onetoone_id):
-        row = await sql.one(POST_TEXT, params)
-        if row is None:
-            raise Refused(401, "session not valid")
-        shown = _public_row(row)
-        broker.publish(
-            onetoone_id, Event("newMessage", {"message": shown}), Audience.everyone_but(session_id)
-        )
-    return shown
+    row = await sql.one(POST_TEXT, params)
+    if row is None:
+        raise Refused(401, "session not valid")
+    return _public_row(row)
 
 
 def _public_row(row: Any) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from app.persistence.models import OneToOne, Stats
 from app.persistence.storage import Storage
 from app.services import audit, onetoones
 from app.services.audit import MONITOR, Actor
-from app.services.onetoones import Live
 
 
 @dataclass(frozen=True)
@@ -91,13 +90,12 @@ async def kill_where(
     reason: str,
     actor: Actor,
     storage: Storage,
-    live: Live | None,
     now: datetime,
 ) -> list[int]:
     """End every active consultation matching ``condition``; return their ids."""
     killed = []
     while (onetoone_id := await _next(db, "active", condition)) is not None:
-        if await onetoones.end(db, onetoone_id, reason, actor, storage, live, now):
+        if await onetoones.kill(db, onetoone_id, storage, reason, actor, now):
             killed.append(onetoone_id)
     await db.rollback()
     return killed
@@ -119,7 +117,6 @@ async def run(
     db: AsyncSession,
     policy: Policy,
     storage: Storage,
-    live: Live | None,
     now: datetime | None = None,
 ) -> Report:
     """One pass: end expired then idle consultations, delete old killed ones, purge audit."""
@@ -130,7 +127,7 @@ async def run(
         ("expired", OneToOne.created_at < now - policy.max_age),
         ("idle", OneToOne.last_activity_at < now - policy.idle_timeout),
     ):
-        for onetoone_id in await kill_where(db, condition, reason, actor, storage, live, now):
+        for onetoone_id in await kill_where(db, condition, reason, actor, storage, now):
             report.killed[onetoone_id] = reason
     old = OneToOne.killed_at < now - policy.retention
     report.deleted = await delete_where(db, old, actor, storage)

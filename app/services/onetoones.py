@@ -15,6 +15,7 @@ from app.persistence.models._base import iso
 from app.persistence.statements import Statements, jsonb
 from app.persistence.storage import Storage
 from app.realtime.broker import Broker, Event
+from app.realtime.notices import published
 from app.services import audit, stats, webhooks
 from app.services.audit import OPERATOR, Actor
 from app.services.tokens import new_token, same_secret
@@ -153,6 +154,15 @@ def _killing(target: LiteralString) -> LiteralString:
             "jsonb_build_object('onetoone_id', killed.id, 'reason', %(reason)s::text)",
             "killed",
         )
+        + "), published AS ("
+        + published(
+            "killed.id",
+            "consultationEnded",
+            "NULL",
+            "jsonb_build_object('reason', %(reason)s::text)",
+            "killed",
+            kind="'end'",
+        )
         + ")"
     )
 
@@ -160,7 +170,8 @@ def _killing(target: LiteralString) -> LiteralString:
 KILL = (
     "WITH "
     + _killing("%(onetoone_id)s")
-    + " SELECT killed.id, documents.storage_key FROM killed LEFT JOIN documents ON true"
+    + " SELECT killed.id, documents.storage_key, (SELECT count(*) FROM published) AS published"
+    " FROM killed LEFT JOIN documents ON true"
 )
 
 # ``DELETE /onetoone/<token>``: the consultation looked up by its token and, when the caller
@@ -172,7 +183,8 @@ END_BY_TOKEN = (
         "(SELECT id FROM target WHERE %(may_end)s"
         " AND (%(own)s::integer IS NULL OR id = %(own)s::integer))"
     )
-    + " SELECT target.id, target.token, killed.id AS killed, documents.storage_key"
+    + " SELECT target.id, target.token, killed.id AS killed, documents.storage_key,"
+    " (SELECT count(*) FROM published) AS published"
     " FROM target LEFT JOIN killed ON true LEFT JOIN documents ON true"
 )
 
@@ -197,10 +209,12 @@ async def kill(
 ) -> bool:
     """Mark the consultation killed and remove its messages, documents and their files.
 
-    One statement, in ``db``'s transaction (the monitor holds the consultation's row there),
-    then the commit. Its conditional UPDATE decides: of two callers racing (two monitors, a
-    monitor and ``DELETE /onetoone``) only one kills, so ``killed`` is counted once. False
-    when the consultation was not active.
+    The one way to end a consultation, with ``end_on_request``: one statement, in ``db``'s
+    transaction (the monitor holds the consultation's row there), then the commit. Its end
+    is published in that statement: at the commit, every serving instance closes the
+    consultation's sockets and media room. Its conditional UPDATE decides: of two callers
+    racing (two monitors, a monitor and ``DELETE /onetoone``) only one kills, so ``killed`` is
+    counted once. False when the consultation was not active.
     """
     connection = await db.connection()
     params = {"onetoone_id": onetoone_id, **_kill_params(reason, actor, now)}
@@ -225,31 +239,10 @@ class Live:
     rooms: RoomCloser
 
     def close(self, onetoone_id: int, reason: str) -> None:
-        """Tell every socket the consultation ended, close them, and close the media room."""
+        """Tell the sockets here that the consultation ended, close them and its media room.
+        For one found ended after this instance missed its end (``monitor.refresh_live``)."""
         self.broker.end(onetoone_id, Event("consultationEnded", {"reason": reason}))
         self.rooms.close_room(onetoone_id)
-
-
-async def end(
-    db: AsyncSession,
-    onetoone_id: int,
-    reason: str,
-    actor: Actor,
-    storage: Storage,
-    live: Live | None,
-    now: datetime | None = None,
-) -> bool:
-    """Kill the consultation and close its sockets and media room: the one way to end one.
-
-    ``DELETE /onetoone``, the monitor and the command line all come here. ``live`` is None
-    outside a serving instance (the command line); the serving instances then close the
-    consultation's sockets on their next monitor run (``app.services.monitor.refresh_live``).
-    """
-    if not await kill(db, onetoone_id, storage, reason, actor, now):
-        return False
-    if live is not None:
-        live.close(onetoone_id, reason)
-    return True
 
 
 async def end_on_request(
@@ -258,7 +251,6 @@ async def end_on_request(
     actor: Actor,
     actor_onetoone_id: int | None,
     storage: Storage,
-    live: Live,
 ) -> None:
     """``DELETE /onetoone/<token>``: the operator ends any consultation, a participant
     (``actor_onetoone_id``) only their own and only as its doctor. Ending an ended one is
@@ -280,7 +272,6 @@ async def end_on_request(
     if target is None:
         raise Refused(404, "consultation not found")
     if target.killed is not None:
-        live.close(target.id, "killed")
         _remove_files(storage, [row.storage_key for row in rows if row.storage_key is not None])
 
 

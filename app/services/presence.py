@@ -1,40 +1,82 @@
 """Who is online in a consultation: ``peerJoined`` and ``peerLeft`` are about sessions.
 
-The first is sent when a session's first validated socket opens (or is admitted), the
-second when its last one has gone; the broker's subscriptions are the sockets. With webhooks
-configured, each is also queued as ``participant.joined`` or ``participant.left``.
+Every instance's open sockets are rows of ``live_socket``. The first is sent when a session's
+first validated socket opens (or is admitted), the second when its last one has gone, on
+whichever instance they are: each change is one call of a function of migration 0005 that
+takes the session's row lock, so that two sockets of one session opening at once on two
+instances announce it once. Opening a socket also closes the session's oldest beyond
+``max_sockets_per_session`` (a ``replace`` notice to the instance that holds them). With
+webhooks configured, each announcement is also queued as ``participant.joined`` or
+``participant.left``.
 """
 
+import secrets
+from dataclasses import dataclass
+
 from app.persistence.statements import Statements
-from app.realtime.broker import Audience, Broker, Event
 from app.services import webhooks
 
+OPEN = (
+    "SELECT hocovisio_socket_open(%(socket_id)s, %(instance)s, %(onetoone_id)s,"
+    " %(session_id)s, %(role)s, %(pending)s, %(keep)s) AS joined"
+)
+ADMITTED = "SELECT hocovisio_socket_admitted(%(socket_id)s) AS joined"
+CLOSE = "SELECT hocovisio_socket_close(%(socket_id)s) AS left"
 
-async def joined(
-    broker: Broker, sql: Statements | None, onetoone_id: int, session_id: int, role: str
+
+@dataclass(frozen=True)
+class Socket:
+    """A participant socket as presence knows it."""
+
+    onetoone_id: int
+    session_id: int
+    role: str
+
+
+def new_socket_id() -> int:
+    """A socket's id, chosen before it is recorded: its subscription carries it before any
+    notice can name it. Random among 2**62, so that instances need not agree on them."""
+    return secrets.randbits(62)
+
+
+async def opened(
+    sql: Statements,
+    socket_id: int,
+    instance_id: int,
+    socket: Socket,
+    pending: bool,
+    keep: int,
+    webhook: bool,
 ) -> None:
-    """A validated socket of the session opened: ``peerJoined`` if it is its only one.
-    ``sql`` is None when no webhook is configured."""
-    if broker.open_sockets(onetoone_id, session_id) == 1:
-        broker.publish(
-            onetoone_id,
-            Event("peerJoined", {"peerId": session_id, "role": role}),
-            Audience.everyone_but(session_id),
-        )
-        if sql is not None:
-            await webhooks.presence(sql, True, onetoone_id, session_id, role)
+    """Record the socket. ``webhook``: queue its session's joining for the webhooks."""
+    params = {
+        "socket_id": socket_id,
+        "instance": instance_id,
+        "onetoone_id": socket.onetoone_id,
+        "session_id": socket.session_id,
+        "role": socket.role,
+        "pending": pending,
+        "keep": keep,
+    }
+    row = await sql.one(OPEN, params)
+    assert row is not None
+    if row.joined and webhook:
+        await _queue(sql, True, socket)
 
 
-async def left(
-    broker: Broker, sql: Statements | None, onetoone_id: int, session_id: int, role: str
-) -> None:
-    """A validated socket of the session closed (unsubscribed): ``peerLeft`` if it was
-    its last one."""
-    if broker.open_sockets(onetoone_id, session_id) == 0:
-        broker.publish(
-            onetoone_id,
-            Event("peerLeft", {"peerId": session_id}),
-            Audience.everyone_but(session_id),
-        )
-        if sql is not None:
-            await webhooks.presence(sql, False, onetoone_id, session_id, role)
+async def admitted(sql: Statements, socket_id: int, socket: Socket, webhook: bool) -> None:
+    """The socket's session, waiting until now, was admitted by the doctor."""
+    row = await sql.one(ADMITTED, {"socket_id": socket_id})
+    if row is not None and row.joined and webhook:
+        await _queue(sql, True, socket)
+
+
+async def closed(sql: Statements, socket_id: int, socket: Socket, webhook: bool) -> None:
+    """The socket closed."""
+    row = await sql.one(CLOSE, {"socket_id": socket_id})
+    if row is not None and row.left and webhook:
+        await _queue(sql, False, socket)
+
+
+async def _queue(sql: Statements, joined: bool, socket: Socket) -> None:
+    await webhooks.presence(sql, joined, socket.onetoone_id, socket.session_id, socket.role)

@@ -13,6 +13,7 @@ from app.errors import Refused
 from app.persistence.models._base import iso
 from app.persistence.statements import Statements
 from app.realtime.broker import Audience, Broker, Event
+from app.realtime.notices import published
 from app.services import webhooks
 from app.services.onetoones import ACTIVITY_RESOLUTION, touched
 from app.services.tokens import credential_hash, new_token, same_secret
@@ -86,6 +87,19 @@ def public_session(row: Any, onetoone_token: str) -> dict[str, Any]:
         "created_at": iso(created_at),
         "updated_at": iso(updated_at),
     }
+
+
+def session_json(source: LiteralString) -> LiteralString:
+    """``public_session`` in SQL, of the ``SESSION_COLUMNS`` of ``source`` (a CTE's name), for
+    an event published by the statement; the statement passes ``onetoone_token``."""
+    return (
+        "jsonb_build_object('id', " + source + ".id, 'token', " + source + ".token,"
+        " 'onetoone_token', %(onetoone_token)s::text, 'role', " + source + ".role,"
+        " 'token_onetime_used', " + source + ".token_onetime_used,"
+        " 'validate_fromadmin', " + source + ".validate_fromadmin,"
+        " 'created_at', hocovisio_iso(" + source + ".created_at),"
+        " 'updated_at', hocovisio_iso(" + source + ".updated_at))"
+    )
 
 
 class Opening(Enum):
@@ -195,7 +209,8 @@ OPEN_FIRST_USE = (
     + ")"
     + _OPEN_TAIL
 )
-# A used link opened by another client: a new session, in the waiting room.
+# A used link opened by another client: a new session, in the waiting room, announced to
+# the doctor.
 OPEN_PENDING = (
     _OPEN_HEAD
     + """, opened AS (
@@ -213,14 +228,26 @@ OPEN_PENDING = (
         " 'role', opened.role)",
         "opened",
     )
-    + ")"
-    + _OPEN_TAIL
+    + "), published AS ("
+    + published(
+        "%(onetoone_id)s::integer",
+        "newSessionToValidate",
+        '\'{"roles": ["medecin"]}\'::jsonb',
+        "jsonb_build_object('session', " + session_json("opened") + ")",
+        "opened",
+    )
+    + "), "
+    + _LOG_IN
+    + ", "
+    + _COUNT
+    + " SELECT "
+    + SESSION_COLUMNS
+    + ", (SELECT count(*) FROM published) AS published FROM opened"
 )
 
 
 async def open_link(
     sql: Statements,
-    broker: Broker,
     onetoone_token: str,
     session_token: str,
     credential: str | None,
@@ -254,7 +281,13 @@ async def open_link(
         login = None if opening is Opening.LOGGED_IN else new_token()
         opened = await sql.one(
             statement,
-            {**params, **more, "event": opening.value, "credential": credential_param(login)},
+            {
+                **params,
+                **more,
+                "event": opening.value,
+                "credential": credential_param(login),
+                "onetoone_token": row.link_onetoone_token,
+            },
         )
         if opened is None:
             return None
@@ -277,11 +310,6 @@ async def open_link(
             reopened_from_id=row.link_reopened_from_id or row.link_id,
         )
         assert result is not None
-        broker.publish(
-            row.link_onetoone_id,
-            Event("newSessionToValidate", {"session": result.session}),
-            Audience.role("medecin"),
-        )
     return result
 
 
@@ -293,7 +321,7 @@ async def replay_waiting_room(sql: Statements, broker: Broker, doctor: Caller) -
     announced twice, and clients key the waiting room by session id.
     """
     for session in await pending(sql, doctor.onetoone_id, doctor.onetoone_token):
-        broker.publish(
+        broker.deliver(
             doctor.onetoone_id,
             Event("newSessionToValidate", {"session": session}),
             Audience.sessions(doctor.session_id),
@@ -312,20 +340,34 @@ VALIDATE = (
 ), counted AS (
     INSERT INTO stats (event, onetoone_id, session_id, detail)
     SELECT 'validated', onetoone_id, id, '{}' FROM admitted
-)
-SELECT admitted.*, (SELECT onetoone_id FROM session WHERE id = %(session_id)s) AS target
+), published AS ("""
+    + published(
+        "admitted.onetoone_id",
+        "newSessionIsValidate",
+        "jsonb_build_object('sessions', jsonb_build_array(admitted.id))",
+        "jsonb_build_object('session', " + session_json("admitted") + ")",
+        "admitted",
+    )
+    + """)
+SELECT admitted.*, (SELECT onetoone_id FROM session WHERE id = %(session_id)s) AS target,
+       (SELECT count(*) FROM published) AS published
 FROM (SELECT 1) AS one LEFT JOIN admitted ON true"""
 )
 
 
-async def validate(sql: Statements, broker: Broker, doctor: Caller, session_id: int) -> None:
+async def validate(sql: Statements, doctor: Caller, session_id: int) -> None:
     """Admit a pending session of the doctor's consultation, and tell it so (its socket then
     leaves the waiting room); admitting it again changes nothing.
 
     One conditional update: of two admissions racing, one admits and counts it."""
     if doctor.role != "medecin":
         raise Refused(403, "only the doctor can validate a session")
-    row = await sql.one(VALIDATE, {"session_id": session_id, "onetoone_id": doctor.onetoone_id})
+    params = {
+        "session_id": session_id,
+        "onetoone_id": doctor.onetoone_id,
+        "onetoone_token": doctor.onetoone_token,
+    }
+    row = await sql.one(VALIDATE, params)
     assert row is not None
     if row.target is None:
         raise Refused(404, "session not found")
@@ -333,8 +375,3 @@ async def validate(sql: Statements, broker: Broker, doctor: Caller, session_id: 
         raise Refused(403, "session belongs to another consultation")
     if row.id is None:
         return
-    broker.publish(
-        doctor.onetoone_id,
-        Event("newSessionIsValidate", {"session": public_session(row, doctor.onetoone_token)}),
-        Audience.sessions(session_id),
-    )

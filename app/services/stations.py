@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Refused
 from app.persistence.models import Device
-from app.realtime.broker import Audience, Broker, Event
+from app.realtime import notices
+from app.realtime.broker import Audience, Event
 from app.realtime.peer import Peer
 from app.services import catalogue, stats
 from app.services.device_registry import Connected, DeviceRegistry
@@ -18,7 +19,6 @@ from app.services.device_registry import Connected, DeviceRegistry
 
 async def plugged(
     db: AsyncSession,
-    broker: Broker,
     registry: DeviceRegistry,
     station: Peer,
     usb_ids: tuple[str, str],
@@ -28,13 +28,12 @@ async def plugged(
     device = await _resolve(db, usb_ids, enabled_only=True)
     entry = Connected(device.public(), node, station.session_id, owner=station)
     if registry.connect(station.onetoone_id, entry):
-        await _announce(db, broker, station, "deviceConnected", entry)
+        await _announce(db, station, "deviceConnected", entry)
     return entry
 
 
 async def unplugged(
     db: AsyncSession,
-    broker: Broker,
     registry: DeviceRegistry,
     station: Peer,
     usb_ids: tuple[str, str],
@@ -45,14 +44,14 @@ async def unplugged(
     assert device.id is not None
     entry = registry.disconnect(station.onetoone_id, station.session_id, device.id, node)
     if entry is not None:
-        await _announce(db, broker, station, "deviceDisconnected", entry)
+        await _announce(db, station, "deviceDisconnected", entry)
     return device
 
 
-async def left(db: AsyncSession, broker: Broker, registry: DeviceRegistry, station: Peer) -> None:
+async def left(db: AsyncSession, registry: DeviceRegistry, station: Peer) -> None:
     """A station's socket closed: what it had plugged in is gone for the others too."""
     for entry in registry.drop_socket(station.onetoone_id, station):
-        await _announce(db, broker, station, "deviceDisconnected", entry)
+        await _announce(db, station, "deviceDisconnected", entry)
 
 
 async def _resolve(db: AsyncSession, usb_ids: tuple[str, str], enabled_only: bool) -> Device:
@@ -65,15 +64,14 @@ async def _resolve(db: AsyncSession, usb_ids: tuple[str, str], enabled_only: boo
     return device
 
 
-async def _announce(
-    db: AsyncSession, broker: Broker, station: Peer, method: str, entry: Connected
-) -> None:
+async def _announce(db: AsyncSession, station: Peer, method: str, entry: Connected) -> None:
     event = "device_connected" if method == "deviceConnected" else "device_disconnected"
     detail = {"kind": entry.device["kind"], "media_kind": entry.device["media_kind"]}
     stats.record(db, event, station.onetoone_id, station.session_id, detail)
-    await db.commit()
-    broker.publish(
+    await notices.publish_in(
+        db,
         station.onetoone_id,
         Event(method, entry.public()),
         Audience.everyone_but(station.session_id),
     )
+    await db.commit()

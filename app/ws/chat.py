@@ -17,7 +17,6 @@ async def send_message(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
     hocovisio.rate_limits.check_chat(peer.session_id)
     message = await messages.post_text(
         hocovisio.sql,
-        hocovisio.broker,
         peer.onetoone_id,
         peer.session_id,
         text,

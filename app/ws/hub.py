@@ -20,7 +20,6 @@ from app.errors import Refused
 from app.http.auth import credential_from
 from app.http.security import client_address
 from app.persistence.db import database_unavailable
-from app.persistence.statements import Statements
 from app.realtime.broker import Subscription
 from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
@@ -51,7 +50,9 @@ async def participant_socket() -> None:
         await websocket.close(close_code)
     finally:
         reader.cancel()
-        await _leave(peer, subscription)
+        # Quart cancels this task once the client has gone: the leaving, which the others
+        # are told of, runs to its end regardless.
+        await asyncio.shield(_leave(peer, subscription))
 
 
 async def _connect() -> tuple[Peer, Subscription]:
@@ -69,38 +70,39 @@ async def _connect() -> tuple[Peer, Subscription]:
         abort(401, "session not valid")
     protocols = websocket.requested_subprotocols
     await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
-    peer, subscription = _join(caller)
+    peer = Peer(websocket.send, caller.session_id, caller.onetoone_id, caller.role, caller.pending)
+    # Subscribed before the socket is recorded, so that no event of its own arrival is missed.
+    subscription = hocovisio.broker.subscribe(
+        peer.onetoone_id, peer.session_id, peer.role, peer.pending, presence.new_socket_id()
+    )
     try:
-        if not peer.pending:
-            await presence.joined(
-                hocovisio.broker, _webhooks(), peer.onetoone_id, peer.session_id, peer.role
-            )
+        await presence.opened(
+            hocovisio.sql,
+            subscription.socket_id,
+            hocovisio.instance.id,
+            _socket(peer),
+            peer.pending,
+            hocovisio.settings.max_sockets_per_session,
+            _webhooks(),
+        )
         if peer.role == "medecin":
             # After subscribing, so that no client arriving meanwhile is missed.
             await sessions.replay_waiting_room(hocovisio.sql, hocovisio.broker, caller)
     except BaseException as error:
-        await _leave(peer, subscription)
+        await asyncio.shield(_leave(peer, subscription))
         if database_unavailable(error) is not None:
             await websocket.close(CLOSE_TRY_AGAIN)
         raise
     return peer, subscription
 
 
-def _join(caller: sessions.Caller) -> tuple[Peer, Subscription]:
-    """The accepted socket's peer, subscribed (the oldest of its session's beyond the cap
-    replaced)."""
-    hocovisio = state()
-    broker = hocovisio.broker
-    peer = Peer(websocket.send, caller.session_id, caller.onetoone_id, caller.role, caller.pending)
-    subscription = broker.subscribe(peer.onetoone_id, peer.session_id, peer.role, peer.pending)
-    broker.replace_oldest(subscription, hocovisio.settings.max_sockets_per_session)
-    return peer, subscription
+def _socket(peer: Peer) -> presence.Socket:
+    return presence.Socket(peer.onetoone_id, peer.session_id, peer.role)
 
 
-def _webhooks() -> Statements | None:
-    """Where presence is queued for the webhooks: None when none is configured."""
-    hocovisio = state()
-    return hocovisio.sql if hocovisio.settings.webhook_urls else None
+def _webhooks() -> bool:
+    """Whether presence is queued for the webhooks: only when one is configured."""
+    return bool(state().settings.webhook_urls)
 
 
 async def _leave(peer: Peer, subscription: Subscription) -> None:
@@ -109,10 +111,9 @@ async def _leave(peer: Peer, subscription: Subscription) -> None:
     broker.unsubscribe(subscription)
     peer.abandon_requests()
     hocovisio.media.leave(peer)
-    if not peer.pending:
-        await presence.left(broker, _webhooks(), peer.onetoone_id, peer.session_id, peer.role)
+    await presence.closed(hocovisio.sql, subscription.socket_id, _socket(peer), _webhooks())
     async with hocovisio.db() as db:
-        await stations.left(db, broker, hocovisio.devices, peer)
+        await stations.left(db, hocovisio.devices, peer)
     await onetoones.note_activity(hocovisio.sql, peer.onetoone_id)
 
 
@@ -122,9 +123,9 @@ async def _write(peer: Peer, subscription: Subscription) -> int:
         await peer.notify(event.method, event.data)
         if event.method == "newSessionIsValidate" and peer.pending:
             peer.pending = subscription.pending = False
-            await presence.joined(
-                state().broker, _webhooks(), peer.onetoone_id, peer.session_id, peer.role
-            )
+            await presence.admitted(state().sql, subscription.socket_id, _socket(peer), _webhooks())
+    if subscription.resync:
+        return CLOSE_TRY_AGAIN
     if subscription.replaced:
         return CLOSE_REPLACED
     return CLOSE_OVERFLOW if subscription.overflowed else CLOSE_ENDED

@@ -13,6 +13,7 @@ import pytest
 
 from app.config.logging_setup import format_exception
 from tests.client import Participant, create_consultation
+from tests.fresh_db import fresh_database
 from tests.server import RunningServer, hocovisio
 
 METRICS_TOKEN = "metrics-token-for-the-test"
@@ -33,7 +34,12 @@ def ops_server(
         "HOCOVISIO_RATE_LIMIT_UPLOAD": "2",
         "HOCOVISIO_RATE_LIMIT_SOCKET_REQUESTS": "20",
     }
-    with hocovisio(database_url, tmp_path_factory.mktemp("ops"), extra_env=env) as running:
+    # A database of its own: instances sharing one share their link-opening buckets, and this
+    # one's limit is not the others'.
+    with (
+        fresh_database(database_url) as url,
+        hocovisio(url, tmp_path_factory.mktemp("ops"), extra_env=env) as running,
+    ):
         yield running
 
 

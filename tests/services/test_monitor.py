@@ -35,7 +35,7 @@ async def create(sessions: Sessions) -> int:
 
 async def run(sessions: Sessions, now: datetime, storage: LocalStorage) -> monitor.Report:
     async with sessions() as db:
-        return await monitor.run(db, POLICY, storage, None, now)
+        return await monitor.run(db, POLICY, storage, now)
 
 
 def created_at(sql: psycopg.Connection, onetoone_id: int) -> datetime:
@@ -235,7 +235,7 @@ async def test_a_consultation_held_a_moment_by_another_transaction_is_still_ende
             async with sessions() as db:
                 condition = OneToOne.id == onetoone_id
                 killed = await monitor.kill_where(
-                    db, condition, "expired", Actor(OPERATOR), storage, None, datetime.now(UTC)
+                    db, condition, "expired", Actor(OPERATOR), storage, datetime.now(UTC)
                 )
         finally:
             release.cancel()

@@ -81,9 +81,7 @@ async def _finish(
     caller: Caller, name: str, received: documents.Received, rules: UploadRules
 ) -> Document:
     async with state().db() as db:
-        return await documents.add(
-            db, state().broker, caller.onetoone_id, _actor(caller), name, received, rules
-        )
+        return await documents.add(db, caller.onetoone_id, _actor(caller), name, received, rules)
 
 
 async def _stalls_after(body: AsyncIterable[bytes], seconds: float) -> AsyncIterator[bytes]:

@@ -35,7 +35,6 @@ async def update_infos(data: InfosRequest) -> dict[str, Any]:
     """A participant's request: ``medical_info.merge`` checks the credential."""
     form_id = await medical_info.merge(
         state().sql,
-        state().broker,
         request_credential(),
         data.data,
         state().settings.form_max_bytes,

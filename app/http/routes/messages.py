@@ -23,7 +23,6 @@ async def send_message(data: MessageRequest, caller: Caller) -> dict[str, Any]:
     state().rate_limits.check_chat(caller.session_id)
     message = await messages.post_text(
         state().sql,
-        state().broker,
         caller.onetoone_id,
         caller.session_id,
         data.text,

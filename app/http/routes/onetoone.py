@@ -10,7 +10,6 @@ from app.http.schemas_responses import CreatedOneToOne, Ended, documented
 from app.runtime.state import state
 from app.services import onetoones
 from app.services.audit import OPERATOR, Actor
-from app.services.onetoones import Live
 
 bp = Blueprint("onetoone", __name__)
 
@@ -34,8 +33,5 @@ async def kill_onetoone(token: str) -> dict[str, Any]:
         actor, own_onetoone_id = Actor(OPERATOR), None
     else:
         actor, own_onetoone_id = Actor(caller.role, caller.session_id), caller.onetoone_id
-    live = Live(state().broker, state().media)
-    await onetoones.end_on_request(
-        state().sql, token, actor, own_onetoone_id, state().storage, live
-    )
+    await onetoones.end_on_request(state().sql, token, actor, own_onetoone_id, state().storage)
     return {}

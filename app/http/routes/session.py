@@ -20,7 +20,7 @@ bp = Blueprint("session", __name__)
 @documented(OpenedSession, 400, 401, 429, 503)
 async def open_session(onetoone_token: str, session_token: str) -> Response:
     result = await sessions.open_link(
-        state().sql, state().broker, onetoone_token, session_token, request_credential()
+        state().sql, onetoone_token, session_token, request_credential()
     )
     if result is None:
         raise Refused(401, "session not valid")
@@ -45,5 +45,5 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
 @validate_request(ValidateRequest)
 @participant_required()
 async def validate_session(data: ValidateRequest, caller: Caller) -> dict[str, Any]:
-    await sessions.validate(state().sql, state().broker, caller, data.sessionId)
+    await sessions.validate(state().sql, caller, data.sessionId)
     return {"success": data.sessionId}

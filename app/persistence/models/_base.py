@@ -26,4 +26,8 @@ def jsonb_column(nullable: bool = False) -> Any:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """A timestamp as every answer and event writes it: UTC, to the microsecond. The SQL that
+    renders events in the database (``hocovisio_iso``, migration 0005) writes the same text."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="microseconds")

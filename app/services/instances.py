@@ -1,0 +1,66 @@
+"""The instances serving on one database, and the sockets each holds.
+
+An instance registers when it starts and renews its lease every third of it
+(``app.runtime.cluster_task``). Any instance removes one whose lease expired
+(``hocovisio_reap``): its sockets are closed as if their clients had left (``peerLeft`` for a
+session that had no other), and nothing is left pointing at it. An instance that finds its own
+row gone (it stalled for longer than its lease) registers again: its sockets were closed for
+the others, so it closes them too.
+"""
+
+from dataclasses import dataclass
+
+from app.persistence.statements import Statements
+
+REGISTER = (
+    "INSERT INTO instance (name, lease_until)"
+    " VALUES (%(name)s, now() + make_interval(secs => %(lease)s)) RETURNING id"
+)
+RENEW = (
+    "UPDATE instance SET lease_until = now() + make_interval(secs => %(lease)s)"
+    " WHERE id = %(id)s RETURNING id"
+)
+REAP = "SELECT hocovisio_reap() AS reaped"
+GONE = "SELECT hocovisio_instance_gone(%(id)s)"
+ONLINE = (
+    "SELECT DISTINCT session_id, role FROM live_socket"
+    " WHERE onetoone_id = %(onetoone_id)s AND NOT pending"
+)
+
+
+@dataclass
+class Instance:
+    """This process among the instances; ``id`` changes if it has to register again."""
+
+    name: str
+    lease: float
+    id: int = 0
+
+
+async def register(sql: Statements, instance: Instance) -> None:
+    row = await sql.one(REGISTER, {"name": instance.name, "lease": instance.lease})
+    assert row is not None
+    instance.id = row.id
+
+
+async def renew(sql: Statements, instance: Instance) -> bool:
+    """Extend the lease; False when the instance had already been removed."""
+    return await sql.one(RENEW, {"id": instance.id, "lease": instance.lease}) is not None
+
+
+async def reap(sql: Statements) -> int:
+    """Remove the instances whose lease expired; return how many."""
+    row = await sql.one(REAP, {})
+    return row.reaped if row is not None else 0
+
+
+async def leave(sql: Statements, instance: Instance) -> None:
+    """A clean stop: as if its lease had expired, at once."""
+    await sql.one(GONE, {"id": instance.id})
+
+
+async def online_sessions(sql: Statements, onetoone_id: int) -> dict[int, str]:
+    """The consultation's validated sessions with an open socket on any instance, and their
+    roles."""
+    rows = await sql.all(ONLINE, {"onetoone_id": onetoone_id})
+    return {row.session_id: row.role for row in rows}
