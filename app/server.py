@@ -30,15 +30,18 @@ from app.media.rooms import MediaRooms
 from app.persistence.db import create_engine, libpq_url, session_factory
 from app.persistence.statements import Statements
 from app.persistence.storage import LocalStorage
-from app.realtime.backbone import Backbone
+from app.realtime.backbone import Backbone, Hooks
 from app.realtime.broker import Broker
+from app.realtime.relay import Relay
 from app.runtime.lifespan import lifespan
 from app.runtime.metrics import Metrics
 from app.runtime.state import EXTENSION, AppState
 from app.services.device_registry import DeviceRegistry
 from app.services.instances import Instance
+from app.services.media_homes import MediaHomes
 from app.services.rate_limits import RateLimits
 from app.ws import contract, hub
+from app.ws import media as media_requests
 
 
 def create_app(config: Settings | None = None) -> Quart:
@@ -90,20 +93,44 @@ def _state(config: Settings) -> AppState:
     broker = Broker()
     sql = Statements(engine)
     media = MediaRooms(config, sql)
+    instance = Instance(config.instance_name or _default_name(config), config.instance_lease)
+    homes = MediaHomes(sql)
+    relay = Relay(sql, lambda: instance.id, serve=media_requests.serve, leave=media.leave)
     return AppState(
         settings=config,
         engine=engine,
         db=session_factory(engine),
         sql=sql,
         broker=broker,
-        backbone=Backbone(libpq_url(config.database_url), broker, sql, media.close_room),
-        instance=Instance(config.instance_name or _default_name(config), config.instance_lease),
+        backbone=Backbone(
+            libpq_url(config.database_url),
+            broker,
+            sql,
+            lambda: instance.id,
+            _hooks(media, homes, relay),
+        ),
+        instance=instance,
+        homes=homes,
+        relay=relay,
         storage=LocalStorage(config.documents_dir),
         media=media,
         rate_limits=RateLimits(config),
         devices=DeviceRegistry(),
         metrics=Metrics(),
     )
+
+
+def _hooks(media: MediaRooms, homes: MediaHomes, relay: Relay) -> Hooks:
+    def ended(onetoone_id: int) -> None:
+        media.close_room(onetoone_id)
+        relay.consultation_ended(onetoone_id)
+        homes.forget(onetoone_id)
+
+    def gone(instance_id: int) -> None:
+        relay.instance_gone(instance_id)
+        homes.instance_gone(instance_id)
+
+    return Hooks(ended=ended, reset=homes.forget, gone=gone, message=relay.handle)
 
 
 def _default_name(config: Settings) -> str:

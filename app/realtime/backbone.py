@@ -1,4 +1,5 @@
-"""This instance's ear on the database: every consultation event, handed to its broker.
+"""This instance's ear on the database: every consultation event, handed to its broker, and
+the messages for this instance alone (the media relay), handed to ``Hooks.message``.
 
 One connection of its own (not the pool's) listens on ``notices.CHANNEL``; PostgreSQL sends
 each notification once, in the order of the commits, to every instance listening, the one that
@@ -13,8 +14,10 @@ and listens again.
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import psycopg
 
@@ -27,16 +30,32 @@ log = logging.getLogger(__name__)
 RECONNECT_DELAY = 1.0
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """What else the instance does on a notice, besides delivering it to its sockets."""
+
+    ended: Callable[[int], None]  # a consultation ended: its media room, what was relayed
+    reset: Callable[[int], None]  # a consultation's media was reset: its home may change
+    gone: Callable[[int], None]  # an instance is gone
+    message: Callable[[str], None]  # a message on this instance's own channel
+
+
 class Backbone:
     def __init__(
-        self, url: str, broker: Broker, sql: Statements, on_end: Callable[[int], None]
+        self,
+        url: str,
+        broker: Broker,
+        sql: Statements,
+        instance_id: Callable[[], int],
+        hooks: Hooks,
     ) -> None:
-        """``on_end`` closes what else the instance holds of an ended consultation (its media)."""
         self._url = url
         self._broker = broker
         self._sql = sql
-        self._on_end = on_end
+        self._instance_id = instance_id
+        self._hooks = hooks
         self._task: asyncio.Task[None] | None = None
+        self._connection: psycopg.AsyncConnection[tuple[object, ...]] | None = None
         self.received = 0  # notifications, for the metrics
 
     async def start(self) -> None:
@@ -50,9 +69,17 @@ class Backbone:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    async def restart(self) -> None:
+        """Listen again from a new connection (this instance registered again, under a new
+        id): its sockets are closed, as after a lost connection."""
+        if self._connection is not None:
+            await self._connection.close()
+
     async def _listen(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         connection = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
         await connection.execute("LISTEN " + CHANNEL)
+        await connection.execute(f"LISTEN {CHANNEL}_{int(self._instance_id())}")
+        self._connection = connection
         return connection
 
     async def _run(self, connection: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
@@ -60,7 +87,10 @@ class Backbone:
             try:
                 async with connection:
                     async for notification in connection.notifies():
-                        await self._handle(notification.payload)
+                        if notification.channel == CHANNEL:
+                            await self._handle(notification.payload)
+                        else:
+                            await self._handle_message(notification.payload)
             except psycopg.Error as error:
                 log.warning("listening to the database stopped: %s", type(error).__name__)
             closed = self._broker.close_all()
@@ -92,12 +122,28 @@ class Backbone:
         except Exception:
             log.exception("a notification could not be handled")
 
+    async def _handle_message(self, payload: str) -> None:
+        try:
+            if payload.startswith('{"ref"'):
+                row = await self._sql.one(FETCH_KEPT, {"id": json.loads(payload)["ref"]})
+                if row is None:
+                    return
+                payload = row.payload
+            self._hooks.message(payload)
+        except Exception:
+            log.exception("a message could not be handled")
+
     def _dispatch(self, notice: Notice) -> None:
-        broker = self._broker
+        broker, hooks = self._broker, self._hooks
         if notice.kind == "end":
             broker.end(notice.onetoone_id, notice.event)
-            self._on_end(notice.onetoone_id)
+            hooks.ended(notice.onetoone_id)
         elif notice.kind == "replace":
             broker.replace(notice.onetoone_id, notice.event.data["sockets"])
+        elif notice.kind == "gone":
+            hooks.gone(notice.event.data["instance"])
         else:
+            if notice.event.method == "mediaReset":
+                # Before the sockets hear of it, so that their next request finds the new home.
+                hooks.reset(notice.onetoone_id)
             broker.deliver(notice.onetoone_id, notice.event, notice.audience)

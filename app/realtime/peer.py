@@ -28,6 +28,10 @@ class Peer(protoo.Peer):
         self.onetoone_id = onetoone_id
         self.role = role
         self.pending = pending
+        self.socket_id = 0  # its row in ``live_socket``, once recorded
+        # A stand-in, on its consultation's media home, of a socket on another instance
+        # (``app.realtime.relay``): its media requests come already checked there.
+        self.remote = False
         self._background: set[asyncio.Task[None]] = set()
 
     def notify_soon(self, method: str, data: Any) -> None:

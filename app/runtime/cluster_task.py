@@ -54,6 +54,7 @@ class ClusterTask:
         if not await instances.renew(state.sql, state.instance):
             closed = state.broker.close_all()
             await instances.register(state.sql, state.instance)
+            await state.backbone.restart()  # its own channel is named after its new id
             log.warning(
                 "this instance's lease had expired: registered again as %d, closed %d sockets",
                 state.instance.id,

@@ -2,16 +2,16 @@
 stops, in reverse, after the last connection has closed (``app.runtime.shutdown`` says when).
 
 1. the SFU workers, so that the first consultation has media;
-2. the backbone, listening to the database's events before any socket can wait for one;
-3. this instance's registration and lease (``app.runtime.cluster_task``): a socket's row
-   refers to it;
+2. this instance's registration and lease (``app.runtime.cluster_task``): a socket's row
+   refers to it, and its own channel is named after it;
+3. the backbone, listening to the database's events before any socket can wait for one;
 4. the monitor, which may close media rooms and uses the database;
 5. the webhook deliverer, which uses the database only.
 
 Then, stopping: the deliverer (posts in flight finish), the monitor (a pass in progress
-finishes), the lease (the instance leaves: the sockets still counted here are closed for the
-others), the backbone, the SFU (its rooms closed), and the database engine last, since all
-before it may still be using it.
+finishes), the backbone, the lease (the instance leaves: the sockets still counted here are
+closed for the others, the media it carried reset), the SFU (its rooms closed), and the
+database engine last, since all before it may still be using it.
 """
 
 from collections.abc import AsyncGenerator, Callable
@@ -33,9 +33,11 @@ def lifespan(hocovisio: AppState) -> Callable[[], AsyncGenerator[None, None]]:
             stack.push_async_callback(hocovisio.engine.dispose)
             await hocovisio.media.start()
             stack.push_async_callback(hocovisio.media.close)
+            await cluster.start()
+            stack.push_async_callback(cluster.stop)
             await hocovisio.backbone.start()
             stack.push_async_callback(hocovisio.backbone.close)
-            for task in (cluster, monitor, deliverer):
+            for task in (monitor, deliverer):
                 await task.start()
                 stack.push_async_callback(task.stop)
             yield

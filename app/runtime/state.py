@@ -16,9 +16,11 @@ from app.persistence.statements import Statements
 from app.persistence.storage import Storage
 from app.realtime.backbone import Backbone
 from app.realtime.broker import Broker
+from app.realtime.relay import Relay
 from app.runtime.metrics import Metrics
 from app.services.device_registry import DeviceRegistry
 from app.services.instances import Instance
+from app.services.media_homes import MediaHomes
 from app.services.rate_limits import RateLimits
 
 EXTENSION = "hocovisio"
@@ -33,6 +35,8 @@ class AppState:
     broker: Broker
     backbone: Backbone  # the database's events, handed to the broker
     instance: Instance  # this process among the instances sharing the database
+    homes: MediaHomes  # which instance carries each consultation's media
+    relay: Relay  # media signalling with the other instances
     storage: Storage
     media: MediaRooms
     rate_limits: RateLimits

@@ -75,6 +75,8 @@ async def _connect() -> tuple[Peer, Subscription]:
     subscription = hocovisio.broker.subscribe(
         peer.onetoone_id, peer.session_id, peer.role, peer.pending, presence.new_socket_id()
     )
+    peer.socket_id = subscription.socket_id
+    hocovisio.relay.add_socket(peer.socket_id, peer)
     try:
         await presence.opened(
             hocovisio.sql,
@@ -111,6 +113,7 @@ async def _leave(peer: Peer, subscription: Subscription) -> None:
     broker.unsubscribe(subscription)
     peer.abandon_requests()
     hocovisio.media.leave(peer)
+    await hocovisio.relay.socket_closed(peer.socket_id)
     await presence.closed(hocovisio.sql, subscription.socket_id, _socket(peer), _webhooks())
     async with hocovisio.db() as db:
         await stations.left(db, hocovisio.devices, peer)
@@ -142,7 +145,9 @@ async def _read(peer: Peer) -> None:
                 await peer.send(protoo.failure(error.request_id, str(error)))
                 continue
             if isinstance(frame, protoo.Response):
-                peer.answer(frame)
+                if not peer.answer(frame):
+                    # An answer to the consultation's media home, if it asked.
+                    state().relay.answer_home(peer.socket_id, text)
                 continue
             task = asyncio.create_task(_handle(peer, frame))
             handlers.add(task)
