@@ -312,15 +312,16 @@ class Clinic:
                 self.warmed.set()
 
 
-def memory(server: psutil.Process) -> dict[str, int]:
-    """Resident bytes of the server process and of its children (the SFU workers); 0 for
-    those that have exited."""
+def memory(servers: list[psutil.Process]) -> dict[str, int]:
+    """Resident bytes of the server processes (one per instance) and of their children (the
+    SFU workers); 0 for those that have exited."""
     rss = {"server": 0, "workers": 0}
-    with contextlib.suppress(psutil.NoSuchProcess):
-        for child in server.children(recursive=True):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                rss["workers"] += child.memory_info().rss
-        rss["server"] = server.memory_info().rss
+    for server in servers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for child in server.children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    rss["workers"] += child.memory_info().rss
+            rss["server"] += server.memory_info().rss
     return rss
 
 
@@ -328,7 +329,7 @@ class Window:
     """What a recorder gains from now until ``close``, with the CPU spent meanwhile."""
 
     def __init__(
-        self, record: Recorder, server: psutil.Process, database: psutil.Process | None
+        self, record: Recorder, server: list[psutil.Process], database: psutil.Process | None
     ) -> None:
         self.record, self.server, self.database = record, server, database
         self.earlier = copy.deepcopy(record)
@@ -338,7 +339,7 @@ class Window:
 
     def cpu_now(self) -> dict[str, float]:
         return {
-            "server": cpu_seconds(self.server),
+            "server": sum(cpu_seconds(server) for server in self.server),
             "database": cpu_seconds(self.database),
             "generator": time.process_time(),
         }
@@ -359,7 +360,7 @@ class Intervals:
     def __init__(
         self,
         record: Recorder,
-        server: psutil.Process,
+        server: list[psutil.Process],
         database: psutil.Process | None,
         seconds: float,
     ) -> None:
@@ -386,7 +387,7 @@ class Run:
 
     def __init__(self, arguments: argparse.Namespace) -> None:
         self.arguments = arguments
-        self.server = psutil.Process(arguments.server_pid)
+        self.server = [psutil.Process(pid) for pid in arguments.server_pid]
         self.database = psutil.Process(arguments.database_pid) if arguments.database_pid else None
         self.phases = {phase: Recorder() for phase in ("warm-up", "ceiling", "clinic")}
         self.totals: dict[str, dict[str, Any]] = {}
@@ -461,7 +462,9 @@ if __name__ == "__main__":
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--ws-url", required=True)
     parser.add_argument("--operator-key", required=True)
-    parser.add_argument("--server-pid", type=int, required=True)
+    parser.add_argument(
+        "--server-pid", type=int, action="append", required=True, help="one per instance"
+    )
     parser.add_argument("--database-pid", type=int, help="PostgreSQL's postmaster, for its CPU")
     parser.add_argument("--ceiling-path", default="/healthz")
     parser.add_argument("--concurrency", type=int, default=20)

@@ -16,6 +16,8 @@ test_packages=(
   umockdev gir1.2-umockdev-1.0 libumockdev0
   # the TURN relay of the network tests (tests/turn_server.py)
   coturn
+  # the load balancer in front of two instances (tests/load_balancer.py)
+  nginx-light
 )
 case "$group" in
   run) packages=("${run_packages[@]}") ;;

@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,3 +178,34 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def instances(
+    database_url: str,
+    folder: Path,
+    count: int,
+    extra_env: dict[str, str] | None = None,
+    lease: float | None = None,
+) -> Iterator[list[RunningServer]]:
+    """``count`` instances on one database, as behind a load balancer: each with its own
+    port, RTC ports and data directory; the same operator key and documents' folder
+    (``HOCOVISIO_STORAGE_DIR``); ``lease``, the instances' lease in seconds."""
+    key = "cluster-operator-key-" + os.urandom(8).hex()
+    env = {
+        "HOCOVISIO_STORAGE_DIR": str(folder / "documents"),
+        **({"HOCOVISIO_INSTANCE_LEASE": str(lease)} if lease else {}),
+        **(extra_env or {}),
+    }
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                hocovisio(
+                    database_url,
+                    folder / f"instance{n}",
+                    {**env, "HOCOVISIO_INSTANCE_NAME": f"instance{n}"},
+                    operator_key=key,
+                )
+            )
+            for n in range(count)
+        ]

@@ -4,41 +4,16 @@ Each has its own port, RTC ports and data directory; they share the database, th
 key and the documents' folder (``HOCOVISIO_STORAGE_DIR``), and nothing else.
 """
 
-import os
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.fresh_db import fresh_database
-from tests.server import RunningServer, hocovisio
+from tests.server import RunningServer, instances
 
-LEASE = 2.0  # seconds: an instance killed is removed about this long after
-
-
-@contextmanager
-def instances(
-    database_url: str, folder: Path, count: int, extra_env: dict[str, str] | None = None
-) -> Iterator[list[RunningServer]]:
-    key = "cluster-operator-key-" + os.urandom(8).hex()
-    env = {
-        "HOCOVISIO_STORAGE_DIR": str(folder / "documents"),
-        "HOCOVISIO_INSTANCE_LEASE": str(LEASE),
-        **(extra_env or {}),
-    }
-    with ExitStack() as stack:
-        yield [
-            stack.enter_context(
-                hocovisio(
-                    database_url,
-                    folder / f"instance{n}",
-                    {**env, "HOCOVISIO_INSTANCE_NAME": f"instance{n}"},
-                    operator_key=key,
-                )
-            )
-            for n in range(count)
-        ]
+LEASE = 2.0  # seconds: an instance killed is removed about this long after, in these tests
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +27,7 @@ def pair(
     cluster_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[RunningServer]]:
     """Two instances, A and B, sharing one database."""
-    with instances(cluster_url, tmp_path_factory.mktemp("cluster"), 2) as running:
+    with instances(cluster_url, tmp_path_factory.mktemp("cluster"), 2, lease=LEASE) as running:
         yield running
 
 
@@ -66,6 +41,6 @@ def more_instances(
 
         def start(count: int, **env: str) -> list[RunningServer]:
             url = stack.enter_context(fresh_database(database_url))
-            return stack.enter_context(instances(url, tmp_path, count, env))
+            return stack.enter_context(instances(url, tmp_path, count, env, lease=LEASE))
 
         yield start
