@@ -36,7 +36,6 @@ from app.realtime.relay import Relay
 from app.runtime.lifespan import lifespan
 from app.runtime.metrics import Metrics
 from app.runtime.state import EXTENSION, AppState
-from app.services.device_registry import DeviceRegistry
 from app.services.instances import Instance
 from app.services.media_homes import MediaHomes
 from app.services.rate_limits import RateLimits
@@ -115,7 +114,6 @@ def _state(config: Settings) -> AppState:
         storage=LocalStorage(config.documents_dir),
         media=media,
         rate_limits=RateLimits(config),
-        devices=DeviceRegistry(),
         metrics=Metrics(),
     )
 

@@ -13,7 +13,9 @@ Starts an embedded PostgreSQL and two ``hocovisio run`` instances on it (tests/s
    through nginx with A alone as its upstream, then with A and B: requests per second and
    server CPU per request (both instances' processes and their SFU workers) and PostgreSQL
    CPU per request. With a round-robin balancer a consultation's requests and sockets land
-   on both instances, so that its events cross between them.
+   on both instances, so that its events cross between them. Beside it, the same for
+   ``GET /healthz`` (no database, no event): what a second process costs on this machine by
+   itself, which the mix's ratio is read against.
 
 Rate limits are off (every simulated client is 127.0.0.1).
 
@@ -103,13 +105,15 @@ def clinic_mix(
     command += [
         f"--concurrency={args.concurrency}",
         f"--slices={args.slices}",
-        "--ceiling=0",
+        "--ceiling-path=/healthz",
+        f"--ceiling={args.ceiling}",
         f"--clinic={args.clinic}",
     ]
-    return run(command)["clinic"]
+    return run(command)
 
 
 def report_mix(label: str, clinic: dict[str, Any]) -> float:
+    """Print a phase's figures; return its server CPU per request (ms)."""
     requests = sum(len(v) for k, v in clinic["latencies"].items() if "delivery" not in k)
     rate = requests / clinic["seconds"]
     server = clinic["cpu"]["server"] / requests * 1000
@@ -119,6 +123,8 @@ def report_mix(label: str, clinic: dict[str, Any]) -> float:
         f"  {label:28} {rate:7.1f} req/s   server CPU {server:5.2f} ms/req"
         f"   PostgreSQL CPU {database:5.2f} ms/req   errors {errors}"
     )
+    if errors:
+        print(f"    errors: {dict(clinic['errors'])}")
     for operation in ("infoUpdate delivery", "newMessage delivery"):
         values = clinic["latencies"].get(operation, [])
         if values:
@@ -138,10 +144,21 @@ async def main(args: argparse.Namespace) -> None:
             await delivery(a, b, args.rate, args.seconds)
             print(f"## the clinic mix, {args.concurrency} concurrent clinics, through nginx")
             with nginx(Path(folder) / "one", [a]) as one:
-                alone = report_mix("one instance", clinic_mix(one, [a], database_pid, args))
+                alone = clinic_mix(one, [a], database_pid, args)
             with nginx(Path(folder) / "two", [a, b]) as two:
-                both = report_mix("two instances", clinic_mix(two, [a, b], database_pid, args))
-            print(f"  server CPU per request, two instances / one: {both / alone:.2f}")
+                both = clinic_mix(two, [a, b], database_pid, args)
+            ratios = {}
+            for phase, what in (("clinic", "the clinic mix"), ("ceiling", "GET /healthz")):
+                print(f"### {what}")
+                one_cost = report_mix("one instance", alone[phase])
+                two_cost = report_mix("two instances", both[phase])
+                ratios[phase] = two_cost / one_cost
+            clinic, ceiling = ratios["clinic"], ratios["ceiling"]
+            print(
+                "server CPU per request, two instances / one:"
+                f" clinic mix {clinic:.2f}, GET /healthz {ceiling:.2f};"
+                f" the mix's ratio to the trivial route's {clinic / ceiling:.2f}"
+            )
 
 
 if __name__ == "__main__":
@@ -151,4 +168,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent clinics")
     parser.add_argument("--slices", type=int, default=2, help="clinic slices of each mix")
     parser.add_argument("--clinic", type=float, default=15.0, help="seconds per clinic slice")
+    parser.add_argument("--ceiling", type=float, default=5.0, help="seconds of GET /healthz")
     asyncio.run(main(parser.parse_args()))

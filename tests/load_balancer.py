@@ -24,9 +24,10 @@ worker_processes 1;
 daemon off;
 error_log {folder}/error.log warn;
 pid {folder}/nginx.pid;
-events {{ worker_connections 256; }}
+events {{ worker_connections 4096; }}
 http {{
     access_log off;
+    keepalive_requests 1000000;  # a benchmark's client keeps its connection
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;

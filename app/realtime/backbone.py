@@ -28,6 +28,10 @@ from app.realtime.notices import CHANNEL, FETCH_KEPT, Kept, Notice, decode
 log = logging.getLogger(__name__)
 
 RECONNECT_DELAY = 1.0
+# How json_build_object writes a plain event's notification (migration 0005).
+OFFSET = len('{"o" : ')
+PLAIN_EVENT_END = '"k" : null}'
+MEDIA_RESET = '"m" : "mediaReset"'
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class Backbone:
 
     async def _handle(self, payload: str) -> None:
         self.received += 1
+        if not self._concerns_us(payload):
+            return
         try:
             notice = decode(payload)
             if isinstance(notice, Kept):
@@ -121,6 +127,19 @@ class Backbone:
             self._dispatch(notice)
         except Exception:
             log.exception("a notification could not be handled")
+
+    def _concerns_us(self, payload: str) -> bool:
+        """Whether to decode the notice: every instance receives every one, and most are
+        about consultations with no socket here. An event (``"k" : null``, last) of such a
+        consultation is skipped unread, unless it resets media (the homes this instance
+        knows). ``hocovisio_publish`` writes the consultation first: ``{"o" : <id>, ...``."""
+        if not payload.endswith(PLAIN_EVENT_END) or MEDIA_RESET in payload:
+            return True
+        try:
+            onetoone_id = int(payload[OFFSET : payload.index(",", OFFSET)])
+        except ValueError:
+            return True
+        return self._broker.has(onetoone_id)
 
     async def _handle_message(self, payload: str) -> None:
         try:

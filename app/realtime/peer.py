@@ -30,7 +30,7 @@ class Peer(protoo.Peer):
         self.pending = pending
         self.socket_id = 0  # its row in ``live_socket``, once recorded
         # A stand-in, on its consultation's media home, of a socket on another instance
-        # (``app.realtime.relay``): its media requests come already checked there.
+        # (``app.realtime.relay``): its media requests are served here, not forwarded.
         self.remote = False
         self._background: set[asyncio.Task[None]] = set()
 

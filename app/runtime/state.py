@@ -18,7 +18,6 @@ from app.realtime.backbone import Backbone
 from app.realtime.broker import Broker
 from app.realtime.relay import Relay
 from app.runtime.metrics import Metrics
-from app.services.device_registry import DeviceRegistry
 from app.services.instances import Instance
 from app.services.media_homes import MediaHomes
 from app.services.rate_limits import RateLimits
@@ -40,7 +39,6 @@ class AppState:
     storage: Storage
     media: MediaRooms
     rate_limits: RateLimits
-    devices: DeviceRegistry
     metrics: Metrics
 
 

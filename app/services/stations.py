@@ -1,9 +1,10 @@
-"""What a consultation station reports: devices plugged in and unplugged, and its leaving.
+"""What a consultation station reports: devices plugged in and unplugged.
 
 The device is resolved against the catalogue (unknown and disabled models are refused), kept
 in the registry under the station's socket, counted in the stats, and announced to the other
 participants (``deviceConnected``/``deviceDisconnected``) with the catalogue's fields, the
-node and the station's ``peerId``.
+node and the station's ``peerId``: in one transaction. When the station's socket closes, or
+its instance dies, ``hocovisio_socket_close`` announces its devices gone.
 """
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,45 +14,35 @@ from app.persistence.models import Device
 from app.realtime import notices
 from app.realtime.broker import Audience, Event
 from app.realtime.peer import Peer
-from app.services import catalogue, stats
-from app.services.device_registry import Connected, DeviceRegistry
+from app.services import catalogue, device_registry, stats
+from app.services.device_registry import Connected
 
 
 async def plugged(
-    db: AsyncSession,
-    registry: DeviceRegistry,
-    station: Peer,
-    usb_ids: tuple[str, str],
-    node: str | None,
+    db: AsyncSession, station: Peer, usb_ids: tuple[str, str], node: str | None
 ) -> Connected:
     """The station ``station`` reports a device plugged in; return its entry."""
     device = await _resolve(db, usb_ids, enabled_only=True)
-    entry = Connected(device.public(), node, station.session_id, owner=station)
-    if registry.connect(station.onetoone_id, entry):
+    entry = Connected(device.public(), node, station.session_id)
+    if await device_registry.connect(db, station.onetoone_id, station.socket_id, entry):
         await _announce(db, station, "deviceConnected", entry)
+    await db.commit()
     return entry
 
 
 async def unplugged(
-    db: AsyncSession,
-    registry: DeviceRegistry,
-    station: Peer,
-    usb_ids: tuple[str, str],
-    node: str | None,
+    db: AsyncSession, station: Peer, usb_ids: tuple[str, str], node: str | None
 ) -> Device:
     """The station reports a device unplugged; return the catalogue's device."""
     device = await _resolve(db, usb_ids, enabled_only=False)
     assert device.id is not None
-    entry = registry.disconnect(station.onetoone_id, station.session_id, device.id, node)
+    entry = await device_registry.disconnect(
+        db, station.onetoone_id, station.session_id, device.id, node
+    )
     if entry is not None:
         await _announce(db, station, "deviceDisconnected", entry)
+    await db.commit()
     return device
-
-
-async def left(db: AsyncSession, registry: DeviceRegistry, station: Peer) -> None:
-    """A station's socket closed: what it had plugged in is gone for the others too."""
-    for entry in registry.drop_socket(station.onetoone_id, station):
-        await _announce(db, station, "deviceDisconnected", entry)
 
 
 async def _resolve(db: AsyncSession, usb_ids: tuple[str, str], enabled_only: bool) -> Device:
@@ -74,4 +65,3 @@ async def _announce(db: AsyncSession, station: Peer, method: str, entry: Connect
         Event(method, entry.public()),
         Audience.everyone_but(station.session_id),
     )
-    await db.commit()

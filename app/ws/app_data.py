@@ -9,16 +9,19 @@ kind are then the catalogue's. Any other key is dropped.
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from app.media.room import MediaError
 from app.realtime.peer import Peer
-from app.services.device_registry import DeviceRegistry
+from app.services import device_registry
 
 SOURCES = ("mic", "webcam", "screen")
 DEVICE_LABEL = ("id", "name", "kind")
 
 
-def producer_app_data(
-    registry: DeviceRegistry, peer: Peer, kind: str, requested: object
+async def producer_app_data(
+    db: async_sessionmaker[AsyncSession], peer: Peer, kind: str, requested: object
 ) -> dict[str, Any]:
     """The ``appData`` of ``peer``'s new ``kind`` producer, from what the client asked."""
     if requested is None:
@@ -32,15 +35,16 @@ def producer_app_data(
             raise MediaError(f"appData.source must be one of {', '.join(SOURCES)}")
         app_data["source"] = source
     if requested.get("device") is not None:
-        app_data["device"] = _device(registry, peer, kind, requested["device"])
+        async with db() as session:
+            app_data["device"] = await _device(session, peer, kind, requested["device"])
     return app_data
 
 
-def _device(registry: DeviceRegistry, peer: Peer, kind: str, requested: object) -> dict[str, Any]:
+async def _device(db: AsyncSession, peer: Peer, kind: str, requested: object) -> dict[str, Any]:
     device_id = requested.get("id") if isinstance(requested, dict) else None
     if not isinstance(device_id, int) or isinstance(device_id, bool):
         raise MediaError("appData.device.id must be a device id")
-    entry = registry.reported(peer.onetoone_id, peer.session_id, device_id)
+    entry = await device_registry.reported(db, peer.onetoone_id, peer.session_id, device_id)
     if entry is None:
         raise MediaError("device not connected")
     if entry.device["media_kind"] != kind:

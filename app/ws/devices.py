@@ -31,7 +31,7 @@ async def device_connected(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
     node, usb_ids = _node(data), _usb_ids(data)
     hocovisio = state()
     async with hocovisio.db() as db:
-        entry = await stations.plugged(db, hocovisio.devices, peer, usb_ids, node)
+        entry = await stations.plugged(db, peer, usb_ids, node)
     return {"device": entry.device}
 
 
@@ -39,7 +39,7 @@ async def device_disconnected(peer: Peer, data: dict[str, Any]) -> dict[str, Any
     node, usb_ids = _node(data), _usb_ids(data)
     hocovisio = state()
     async with hocovisio.db() as db:
-        device = await stations.unplugged(db, hocovisio.devices, peer, usb_ids, node)
+        device = await stations.unplugged(db, peer, usb_ids, node)
     return {"device": device.public()}
 
 

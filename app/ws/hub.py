@@ -24,7 +24,7 @@ from app.realtime.broker import Subscription
 from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
 from app.runtime.state import state
-from app.services import onetoones, presence, sessions, stations
+from app.services import onetoones, presence, sessions
 from app.ws import chat, devices, media
 from app.ws import presence as presence_requests
 
@@ -115,8 +115,6 @@ async def _leave(peer: Peer, subscription: Subscription) -> None:
     hocovisio.media.leave(peer)
     await hocovisio.relay.socket_closed(peer.socket_id)
     await presence.closed(hocovisio.sql, subscription.socket_id, _socket(peer), _webhooks())
-    async with hocovisio.db() as db:
-        await stations.left(db, hocovisio.devices, peer)
     await onetoones.note_activity(hocovisio.sql, peer.onetoone_id)
 
 

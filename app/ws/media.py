@@ -4,9 +4,8 @@ Every request acts on the caller's own consultation room and the caller's own tr
 producers and consumers: an id of somebody else's object is simply "not found".
 
 The room lives on the consultation's media home (``app.services.media_homes``): a request on
-a socket of another instance is forwarded there (``app.realtime.relay``), after what only the
-socket's instance can check (a device's label, from its registry); the home serves it
-(``serve``) for the socket's stand-in.
+a socket of another instance is forwarded there (``app.realtime.relay``), and the home serves
+it (``serve``) for the socket's stand-in.
 """
 
 from collections.abc import Awaitable, Callable
@@ -55,8 +54,7 @@ def _media_request(name: str, handler: MediaHandler) -> Handler:
         if not peer.remote:
             home = await hocovisio.homes.home(peer.onetoone_id, hocovisio.instance.id)
             if home != hocovisio.instance.id:
-                relayed = _checked_here(name, peer, data)
-                return await hocovisio.relay.forward(home, peer.socket_id, peer, name, relayed)
+                return await hocovisio.relay.forward(home, peer.socket_id, peer, name, data)
         room = await hocovisio.media.room(peer.onetoone_id)
         try:
             return await handler(room, room.media_peer(peer), data)
@@ -64,18 +62,6 @@ def _media_request(name: str, handler: MediaHandler) -> Handler:
             raise Refused(400, f"{name}: {error}") from None
 
     return wrapper
-
-
-def _checked_here(name: str, peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
-    """What the socket's own instance must check before relaying: a producer's label, against
-    the devices its station reported here."""
-    if name != "produce" or data.get("kind") not in ("audio", "video"):
-        return data
-    try:
-        app_data = producer_app_data(state().devices, peer, data["kind"], data.get("appData"))
-    except MediaError as error:
-        raise Refused(400, f"{name}: {error}") from None
-    return {**data, "appData": app_data}
 
 
 async def serve(peer: Peer, method: str, data: dict[str, Any]) -> Any:
@@ -163,11 +149,7 @@ async def produce(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     kind = data.get("kind")
     if kind not in ("audio", "video"):
         raise MediaError("kind must be audio or video")
-    app_data = (
-        data.get("appData")  # checked by the socket's instance (``_checked_here``)
-        if me.peer.remote
-        else producer_app_data(state().devices, me.peer, kind, data.get("appData"))
-    )
+    app_data = await producer_app_data(state().db, me.peer, kind, data.get("appData"))
     transport = me.transport(data.get("transportId"))
     producer = await room.produce(me, transport, kind, _object(data, "rtpParameters"), app_data)
     return {"id": producer.id}

@@ -11,6 +11,9 @@ notification is kept in ``cluster_event`` and the notification carries its id.
 (``peerJoined``, ``peerLeft``) and the cap of sockets per session are decided on it, under the
 session's row lock, by functions whose statements each see what committed before them.
 
+``plugged_device`` holds what each station's socket reported plugged in, and ``media_home``
+the instance whose SFU carries each consultation's media.
+
 ``rate_bucket`` holds the token buckets of the limits that guard secrets (opening links,
 validating sessions), so that several instances do not multiply a guesser's rate.
 
@@ -23,6 +26,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -139,6 +143,7 @@ CREATE FUNCTION hocovisio_socket_close(p_socket bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     s live_socket;
+    d plugged_device;
 BEGIN
     SELECT * INTO s FROM live_socket WHERE id = p_socket;
     IF NOT FOUND THEN
@@ -146,6 +151,16 @@ BEGIN
     END IF;
     PERFORM 1 FROM onetoone WHERE id = s.onetoone_id FOR KEY SHARE;
     PERFORM 1 FROM session WHERE id = s.session_id FOR NO KEY UPDATE;
+    -- What a station's socket had plugged in is gone for the others too.
+    FOR d IN DELETE FROM plugged_device WHERE socket_id = p_socket RETURNING * LOOP
+        PERFORM hocovisio_publish(
+            d.onetoone_id, 'deviceDisconnected', jsonb_build_object('except', d.peer_id),
+            jsonb_build_object('device', d.device, 'node', d.node, 'peerId', d.peer_id));
+        INSERT INTO stats (event, onetoone_id, session_id, detail)
+        VALUES ('device_disconnected', d.onetoone_id, d.peer_id,
+                jsonb_build_object('kind', d.device -> 'kind',
+                                   'media_kind', d.device -> 'media_kind'));
+    END LOOP;
     DELETE FROM live_socket WHERE id = p_socket RETURNING * INTO s;
     IF NOT FOUND OR s.pending THEN
         RETURN false;
@@ -296,6 +311,35 @@ def upgrade() -> None:
     op.create_index("ix_live_socket_session_id", "live_socket", ["session_id"])
     op.create_index("ix_live_socket_onetoone_id", "live_socket", ["onetoone_id"])
     op.create_index("ix_live_socket_instance_id", "live_socket", ["instance_id"])
+    # What each station's socket reported plugged in; gone with the socket
+    # (``hocovisio_socket_close`` announces it).
+    op.create_table(
+        "plugged_device",
+        sa.Column(
+            "socket_id",
+            sa.BigInteger,
+            sa.ForeignKey("live_socket.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "onetoone_id",
+            sa.Integer,
+            sa.ForeignKey("onetoone.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("peer_id", sa.Integer, nullable=False),  # the station's session
+        sa.Column("device_id", sa.Integer, nullable=False),
+        sa.Column("node", sa.String(200)),
+        sa.Column("device", postgresql.JSONB, nullable=False),  # the catalogue's public fields
+    )
+    op.create_index(
+        "ix_plugged_device_key",
+        "plugged_device",
+        ["peer_id", "device_id", sa.text("coalesce(node, '')")],
+        unique=True,
+    )
+    op.create_index("ix_plugged_device_socket_id", "plugged_device", ["socket_id"])
+    op.create_index("ix_plugged_device_onetoone_id", "plugged_device", ["onetoone_id"])
     # The instance whose SFU carries each consultation's media; gone with it.
     op.create_table(
         "media_home",
@@ -339,5 +383,6 @@ def downgrade() -> None:
     op.drop_table("rate_bucket")
     op.drop_table("cluster_event")
     op.drop_table("media_home")
+    op.drop_table("plugged_device")
     op.drop_table("live_socket")
     op.drop_table("instance")

@@ -8,7 +8,7 @@ from app.errors import Refused
 from app.http.auth import operator_required, participant_required
 from app.http.schemas_responses import ConnectedDevices, DeviceAnswer, Devices, documented
 from app.runtime.state import state
-from app.services import catalogue, instances
+from app.services import catalogue, device_registry
 from app.services.sessions import Caller
 
 bp = Blueprint("devices", __name__)
@@ -73,6 +73,6 @@ async def remove_device(device_id: int) -> dict[str, Any]:
 @documented(ConnectedDevices, 400, 401, 403, 503)
 @participant_required()
 async def connected_devices(caller: Caller) -> dict[str, Any]:
-    online = set(await instances.online_sessions(state().sql, caller.onetoone_id))
-    entries = state().devices.connected(caller.onetoone_id, online)
+    async with state().db() as db:
+        entries = await device_registry.connected(db, caller.onetoone_id)
     return {"devices": [entry.public() for entry in entries]}
