@@ -5,6 +5,7 @@ socket, the one state object (``app.runtime.state``) and the one lifespan
 (``app.runtime.lifespan``) that starts and stops what needs it.
 """
 
+import os
 import socket
 
 from quart import Quart
@@ -92,7 +93,9 @@ def _state(config: Settings) -> AppState:
     broker = Broker()
     sql = Statements(engine)
     media = MediaRooms(config, sql)
-    instance = Instance(config.instance_name or _default_name(config), config.instance_lease)
+    instance = Instance(
+        config.instance_name or _default_name(config), config.instance_lease, _rtc(config)
+    )
     homes = MediaHomes(sql)
     relay = Relay(sql, lambda: instance.id, serve=media_requests.serve, leave=media.leave)
     return AppState(
@@ -129,6 +132,13 @@ def _hooks(media: MediaRooms, homes: MediaHomes, relay: Relay) -> Hooks:
         homes.instance_gone(instance_id)
 
     return Hooks(ended=ended, reset=homes.forget, gone=gone, message=relay.handle)
+
+
+def _rtc(config: Settings) -> str:
+    """``address:first-last`` of the RTC ports (one per worker), UDP and TCP."""
+    first = config.sfu_rtc_port
+    last = first + (config.sfu_workers or os.cpu_count() or 1) - 1
+    return f"{config.sfu_announced_address or config.sfu_listen_ip}:{first}-{last}"
 
 
 def _default_name(config: Settings) -> str:

@@ -1,14 +1,15 @@
 """The ``hocovisio`` command: ``run`` serves the product, ``migrate`` updates the schema,
 ``monitor`` ends or deletes consultations on demand, ``stats`` counts the events,
 ``devices`` manages the USB device catalogue, ``webhooks dead`` lists (and retries) the
-webhook deliveries given up, ``station`` runs a consultation station (the
+webhook deliveries given up, ``instances`` lists the instances serving on the database,
+``station`` runs a consultation station (the
 ``hocovisio-station`` command of the ``station`` package, under another name), ``config
 show`` prints the effective settings."""
 
 import argparse
 import sys
 
-from app.cli import devices, monitor, serve, webhooks
+from app.cli import devices, instances, monitor, serve, webhooks
 from app.config import config_file
 from app.config.config_file import SettingsError
 from app.config.logging_setup import configure_logging
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     monitor.add_commands(commands)
     devices.add_commands(commands)
     webhooks.add_commands(commands)
+    instances.add_commands(commands)
     # The station parses its own arguments (--help included): none of them is an option here.
     station = commands.add_parser(
         "station",

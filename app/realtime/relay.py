@@ -50,6 +50,7 @@ class Relay:
     _stand_ins: dict[int, tuple[int, Peer]] = field(default_factory=dict)
     _send_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    forwarded: int = 0  # media requests sent to another instance, for the metrics
 
     # --- the socket side
 
@@ -71,6 +72,7 @@ class Relay:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = (home, future)
         self._forwarded_to[socket_id] = home
+        self.forwarded += 1
         try:
             await self._send(
                 home,

@@ -24,6 +24,16 @@ from app.persistence.models import OneToOne
 from app.realtime.broker import Broker
 from app.services import webhooks
 
+LIVE_INSTANCES = "SELECT count(*) FROM instance WHERE lease_until > now()"
+
+
+@dataclass(frozen=True)
+class ClusterCounts:
+    """This process's traffic with the other instances, so far."""
+
+    notices: int
+    relayed: int
+
 
 @dataclass
 class Snapshot:
@@ -77,13 +87,21 @@ class Metrics:
         self.registry.register(self._scrape)
 
     async def render(
-        self, db: async_sessionmaker[AsyncSession], broker: Broker, media: MediaRooms
+        self,
+        db: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        media: MediaRooms,
+        cluster: ClusterCounts,
     ) -> bytes:
-        self._scrape.snapshot = await self._snapshot(db, broker, media)
+        self._scrape.snapshot = await self._snapshot(db, broker, media, cluster)
         return generate_latest(self.registry)
 
     async def _snapshot(
-        self, db: async_sessionmaker[AsyncSession], broker: Broker, media: MediaRooms
+        self,
+        db: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        media: MediaRooms,
+        cluster: ClusterCounts,
     ) -> Snapshot:
         stats = media.stats()
         async with db() as session:
@@ -91,6 +109,7 @@ class Metrics:
                 await session.exec(select(func.count()).where(OneToOne.status == "active"))  # type: ignore[call-overload]
             ).one()
             backlog = (await session.execute(text(webhooks.BACKLOG))).one()
+            instances = (await session.execute(text(LIVE_INSTANCES))).scalar_one()
         snapshot = Snapshot(workers=await media.worker_usage())
         snapshot.gauges = {
             "hocovisio_open_sockets": ("open participant WebSockets", self.open_sockets),
@@ -107,6 +126,10 @@ class Metrics:
                 "webhook deliveries given up after their last attempt (database)",
                 backlog.dead,
             ),
+            "hocovisio_cluster_instances": (
+                "instances serving on the database, this one included (database)",
+                instances,
+            ),
             "hocovisio_sfu_workers": ("configured worker processes", stats.workers),
             "hocovisio_sfu_workers_alive": ("running worker processes", stats.workers_alive),
             "hocovisio_sfu_routers": ("routers (one per consultation with media)", stats.routers),
@@ -122,6 +145,14 @@ class Metrics:
         }
         snapshot.counters = {
             "hocovisio_sfu_worker_restarts": ("workers respawned after dying", stats.respawns),
+            "hocovisio_cluster_notices_received": (
+                "event notifications received from the database, by this process",
+                cluster.notices,
+            ),
+            "hocovisio_media_requests_relayed": (
+                "media requests forwarded to their consultation's home on another instance",
+                cluster.relayed,
+            ),
             "hocovisio_webhook_posts_delivered": (
                 "webhook posts answered 2xx, by this process",
                 self.webhook_posts["delivered"],

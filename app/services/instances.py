@@ -9,12 +9,13 @@ the others, so it closes them too.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.persistence.statements import Statements
 
 REGISTER = (
-    "INSERT INTO instance (name, lease_until)"
-    " VALUES (%(name)s, now() + make_interval(secs => %(lease)s)) RETURNING id"
+    "INSERT INTO instance (name, rtc, lease_until)"
+    " VALUES (%(name)s, %(rtc)s, now() + make_interval(secs => %(lease)s)) RETURNING id"
 )
 RENEW = (
     "UPDATE instance SET lease_until = now() + make_interval(secs => %(lease)s)"
@@ -22,6 +23,11 @@ RENEW = (
 )
 REAP = "SELECT hocovisio_reap() AS reaped"
 GONE = "SELECT hocovisio_instance_gone(%(id)s)"
+# Each instance, with its sockets and the consultations whose media it carries.
+LIST = """SELECT i.id, i.name, i.rtc, i.started_at, i.lease_until - now() AS lease_left,
+       (SELECT count(*) FROM live_socket s WHERE s.instance_id = i.id) AS sockets,
+       (SELECT count(*) FROM media_home h WHERE h.instance_id = i.id) AS media_homes
+FROM instance i ORDER BY i.id"""
 ONLINE = (
     "SELECT DISTINCT session_id, role FROM live_socket"
     " WHERE onetoone_id = %(onetoone_id)s AND NOT pending"
@@ -34,11 +40,13 @@ class Instance:
 
     name: str
     lease: float
+    rtc: str = ""  # where its SFU listens, as operators read it
     id: int = 0
 
 
 async def register(sql: Statements, instance: Instance) -> None:
-    row = await sql.one(REGISTER, {"name": instance.name, "lease": instance.lease})
+    params = {"name": instance.name, "rtc": instance.rtc, "lease": instance.lease}
+    row = await sql.one(REGISTER, params)
     assert row is not None
     instance.id = row.id
 
@@ -57,6 +65,11 @@ async def reap(sql: Statements) -> int:
 async def leave(sql: Statements, instance: Instance) -> None:
     """A clean stop: as if its lease had expired, at once."""
     await sql.one(GONE, {"id": instance.id})
+
+
+async def listed(sql: Statements) -> list[Any]:
+    """The instances registered now (a dead one until its lease expires)."""
+    return await sql.all(LIST, {})
 
 
 async def online_sessions(sql: Statements, onetoone_id: int) -> dict[int, str]:

@@ -137,10 +137,11 @@ BEGIN
 END
 $$""",
     # A socket closed (or its instance died): forget it, announce the session if it was its
-    # last validated socket.
+    # last validated socket. ``p_queue``: also queue that for the webhooks (a dead instance's
+    # sockets; a serving instance queues its own when it has webhook URLs).
     """
-CREATE FUNCTION hocovisio_socket_close(p_socket bigint) RETURNS boolean
-LANGUAGE plpgsql VOLATILE AS $$
+CREATE FUNCTION hocovisio_socket_close(p_socket bigint, p_queue boolean DEFAULT false)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     s live_socket;
     d plugged_device;
@@ -162,10 +163,14 @@ BEGIN
                                    'media_kind', d.device -> 'media_kind'));
     END LOOP;
     DELETE FROM live_socket WHERE id = p_socket RETURNING * INTO s;
-    IF NOT FOUND OR s.pending THEN
+    IF NOT FOUND OR s.pending OR NOT hocovisio_session_left(s.onetoone_id, s.session_id) THEN
         RETURN false;
     END IF;
-    RETURN hocovisio_session_left(s.onetoone_id, s.session_id);
+    IF p_queue THEN
+        INSERT INTO webhook_event (event, data) VALUES ('participant.left', jsonb_build_object(
+            'onetoone_id', s.onetoone_id, 'session_id', s.session_id, 'role', s.role));
+    END IF;
+    RETURN true;
 END
 $$""",
     # An instance is gone (its lease expired, or it stopped): its sockets are closed as their
@@ -179,7 +184,7 @@ DECLARE
     homed integer;
 BEGIN
     FOR socket IN SELECT id FROM live_socket WHERE instance_id = p_instance LOOP
-        PERFORM hocovisio_socket_close(socket);
+        PERFORM hocovisio_socket_close(socket, true);
     END LOOP;
     FOR homed IN SELECT onetoone_id FROM media_home WHERE instance_id = p_instance LOOP
         PERFORM hocovisio_publish(homed, 'mediaReset', NULL,
@@ -256,7 +261,7 @@ FUNCTION_NAMES = [
     "hocovisio_take(text, text[], double precision, double precision)",
     "hocovisio_reap()",
     "hocovisio_instance_gone(integer)",
-    "hocovisio_socket_close(bigint)",
+    "hocovisio_socket_close(bigint, boolean)",
     "hocovisio_socket_admitted(bigint)",
     "hocovisio_socket_open(bigint, integer, integer, integer, text, boolean, integer)",
     "hocovisio_session_joined(integer, integer, text, bigint)",
@@ -271,6 +276,8 @@ def upgrade() -> None:
         "instance",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
+        # Where its SFU listens (announced address, RTC ports): for the operators' eyes.
+        sa.Column("rtc", sa.String(300), nullable=False, server_default=""),
         sa.Column(
             "started_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),

@@ -159,6 +159,14 @@ async def test_the_command_line_ends_a_consultation_on_every_instance(pair, cons
     for socket in sockets:
         assert (await socket.event("consultationEnded", timeout=2))["reason"] == "expired"
 
+    listed = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "app.cli", "instances"], env=env, capture_output=True
+    )
+    lines = listed.stdout.decode().splitlines()
+    assert lines[0] == "2 instances"
+    assert ["instance0" in lines[1], "instance1" in lines[2]] == [True, True]
+    assert "RTC 127.0.0.1:" in lines[1] and "lease " in lines[1]
+
 
 async def test_sockets_are_counted_in_the_database_and_forgotten_when_closed(
     pair, consultation, people

@@ -61,6 +61,13 @@ async def test_the_survivor_takes_over_when_an_instance_is_killed(more_instances
                 " WHERE i.id IS NULL OR i.name <> 'instance0'"
             ).fetchone()
             assert sockets == (0,)
+            # Its clients' leaving is queued for the webhooks, as any other.
+            left = db.execute(
+                "SELECT count(*) FROM webhook_event WHERE event = 'participant.left'"
+                " AND (data ->> 'session_id')::int = %s",
+                (patient.id,),
+            ).fetchone()
+            assert left == (1,)
 
         # The patient reconnects, landing on the survivor: everything is there.
         again = await patient.socket(A)

@@ -67,6 +67,17 @@ async def test_doctor_on_one_instance_and_patient_on_another_see_each_other(more
         await clients[1].call("pauseProducer", {"producerId": producer.id})
         paused = await watched.event("producerPaused")
         assert paused["producerId"] == producer.id
+
+        # The relaying instance counts what it forwarded; both count the instances.
+        for instance, relayed in ((first, 0), (second, 1)):
+            text = httpx.get(instance.base_url + "/metrics").text
+            assert "hocovisio_cluster_instances 2.0" in text
+            count = next(
+                float(line.split()[1])
+                for line in text.splitlines()
+                if line.startswith("hocovisio_media_requests_relayed_total ")
+            )
+            assert (count > 0) == bool(relayed)
     finally:
         for client in clients:
             await client.close()

@@ -58,6 +58,9 @@ async def test_metrics_after_a_consultation_with_media(
     assert samples(text, "hocovisio_consultations_connected")[""] >= 1
     assert samples(text, "hocovisio_sfu_workers_alive")[""] == SFU_WORKERS
     assert samples(text, "hocovisio_sfu_worker_restarts_total")[""] >= 0
+    assert samples(text, "hocovisio_cluster_instances")[""] >= 1
+    assert samples(text, "hocovisio_cluster_notices_received_total")[""] >= 1  # peerJoined...
+    assert samples(text, "hocovisio_media_requests_relayed_total")[""] == 0  # one instance
     assert samples(text, "hocovisio_sfu_routers")[""] >= 1
     assert samples(text, "hocovisio_sfu_transports")[""] >= 4
     assert samples(text, "hocovisio_sfu_producers")[""] >= 4

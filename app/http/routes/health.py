@@ -18,6 +18,7 @@ from app.errors import Refused
 from app.http.auth import bearer_token
 from app.http.schemas_responses import Health, Readiness, documented
 from app.persistence.db import alembic_config
+from app.runtime.metrics import ClusterCounts
 from app.runtime.state import state
 from app.services.tokens import same_secret
 
@@ -76,5 +77,6 @@ async def metrics() -> Response:
         if given is None or not same_secret(given, token.get_secret_value()):
             raise Refused(401, "metrics token required")
     hocovisio = state()
-    body = await hocovisio.metrics.render(hocovisio.db, hocovisio.broker, hocovisio.media)
+    cluster = ClusterCounts(hocovisio.backbone.received, hocovisio.relay.forwarded)
+    body = await hocovisio.metrics.render(hocovisio.db, hocovisio.broker, hocovisio.media, cluster)
     return Response(body, content_type=CONTENT_TYPE_LATEST)
