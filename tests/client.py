@@ -25,8 +25,12 @@ class Consultation:
         return f"/session/{self.token}/{self.sessions[role]['token']}"
 
 
-async def create_consultation(http: httpx.AsyncClient, operator_key: str) -> Consultation:
-    response = await http.post("/onetoone", headers={"Authorization": f"Bearer {operator_key}"})
+async def create_consultation(
+    http: httpx.AsyncClient, operator_key: str, e2ee: bool | None = None
+) -> Consultation:
+    body = None if e2ee is None else {"e2ee": e2ee}
+    headers = {"Authorization": f"Bearer {operator_key}"}
+    response = await http.post("/onetoone", headers=headers, json=body)
     assert response.status_code == 200, response.text
     sessions = {s["role"]: s for s in response.json()["sessions"]}
     onetoone = response.json()["onetoone"]

@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     rate_limit_burst: float = Field(
         1.0, gt=0, description="a client may spend this many minutes of allowance at once"
     )
+    e2ee_default: bool = Field(
+        False,
+        description="new consultations are end-to-end encrypted unless POST /onetoone says e2ee",
+    )
     max_sockets_per_session: int = Field(
         2,
         ge=1,

@@ -9,6 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from app.input_guard import ID_MAX
 
 
+class CreateOneToOneRequest(BaseModel):
+    """Optional: ``POST /onetoone`` with no body takes every default."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    e2ee: bool | None = Field(
+        None,
+        description="the participants' pages encrypt the media end to end, so that the server"
+        " forwards what it cannot decode (default: the setting e2ee_default)",
+    )
+
+
 class ValidateRequest(BaseModel):
     model_config = ConfigDict(strict=True)
 

@@ -33,6 +33,7 @@ class OneToOneOut(_Answer):
     created_at: datetime
     updated_at: datetime
     killed_at: datetime | None
+    e2ee: bool = Field(description="the media is encrypted end to end by the participants")
 
 
 class SessionOut(_Answer):
@@ -51,6 +52,7 @@ class OpenedSessionOut(SessionOut):
     credential: str | SkipJsonSchema[None] = Field(
         None, description="a new credential, also set as the HttpOnly cookie hocovisio_session"
     )
+    e2ee: bool = Field(description="the consultation's media is encrypted end to end")
 
 
 class DocumentOut(_Answer):

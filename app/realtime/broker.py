@@ -22,11 +22,14 @@ class Event:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who in a consultation receives an event. Pending sessions are left out unless named."""
+    """Who in a consultation receives an event. Pending sessions are left out unless named;
+    pending sockets are left out even when named (``socket_ids``)."""
 
     session_ids: frozenset[int] | None = None
     roles: frozenset[str] | None = None
     exclude_session_id: int | None = None
+    socket_ids: frozenset[int] | None = None
+    exclude_socket_id: int | None = None
 
     @classmethod
     def everyone_but(cls, session_id: int) -> "Audience":
@@ -40,6 +43,14 @@ class Audience:
     def role(cls, role: str) -> "Audience":
         return cls(roles=frozenset({role}))
 
+    @classmethod
+    def socket(cls, socket_id: int) -> "Audience":
+        return cls(socket_ids=frozenset({socket_id}))
+
+    @classmethod
+    def every_socket_but(cls, socket_id: int) -> "Audience":
+        return cls(exclude_socket_id=socket_id)
+
     def to_json(self) -> dict[str, Any] | None:
         """The audience as a notification carries it (None: every validated socket)."""
         if self.session_ids is not None:
@@ -48,6 +59,10 @@ class Audience:
             return {"roles": sorted(self.roles)}
         if self.exclude_session_id is not None:
             return {"except": self.exclude_session_id}
+        if self.socket_ids is not None:
+            return {"sockets": sorted(self.socket_ids)}
+        if self.exclude_socket_id is not None:
+            return {"exceptSocket": self.exclude_socket_id}
         return None
 
     @classmethod
@@ -58,6 +73,10 @@ class Audience:
             return cls(session_ids=frozenset(data["sessions"]))
         if "roles" in data:
             return cls(roles=frozenset(data["roles"]))
+        if "sockets" in data:
+            return cls(socket_ids=frozenset(data["sockets"]))
+        if "exceptSocket" in data:
+            return cls(exclude_socket_id=data["exceptSocket"])
         return cls(exclude_session_id=data.get("except"))
 
 
@@ -90,9 +109,13 @@ class Subscription:
         return len(self._events) if self._events is not None else 0
 
     def wants(self, audience: Audience) -> bool:
+        if audience.socket_ids is not None:
+            return not self.pending and self.socket_id in audience.socket_ids
         if audience.session_ids is not None:
             return self.session_id in audience.session_ids
         if self.pending or self.session_id == audience.exclude_session_id:
+            return False
+        if self.socket_id == audience.exclude_socket_id:
             return False
         return audience.roles is None or self.role in audience.roles
 

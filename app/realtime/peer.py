@@ -22,12 +22,14 @@ class Peer(protoo.Peer):
         onetoone_id: int,
         role: str,
         pending: bool,
+        e2ee: bool = False,
     ) -> None:
         super().__init__(send, first_id=secrets.randbelow(1_000_000) + 1)
         self.session_id = session_id
         self.onetoone_id = onetoone_id
         self.role = role
         self.pending = pending
+        self.e2ee = e2ee  # its consultation's media is encrypted end to end
         self.socket_id = 0  # its row in ``live_socket``, once recorded
         # A stand-in, on its consultation's media home, of a socket on another instance
         # (``app.realtime.relay``): its media requests are served here, not forwarded.

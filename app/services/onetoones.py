@@ -23,8 +23,8 @@ from app.services.tokens import new_token, same_secret
 # The consultation, one session per role (ids in the order of ``ROLES``), its empty form and
 # its stats row: one statement.
 CREATE = """WITH created AS (
-    INSERT INTO onetoone (token, status) VALUES (%(token)s, 'active')
-    RETURNING id, token, status, created_at, updated_at, killed_at
+    INSERT INTO onetoone (token, status, e2ee) VALUES (%(token)s, 'active', %(e2ee)s)
+    RETURNING id, token, status, created_at, updated_at, killed_at, e2ee
 ), sessions AS (
     INSERT INTO session (onetoone_id, token, role, token_onetime_used, validate_fromadmin)
     SELECT created.id, t.token, t.role, 0, 1
@@ -38,13 +38,21 @@ CREATE = """WITH created AS (
 )
 SELECT created.id AS onetoone_id, created.token AS onetoone_token, created.status,
        created.created_at AS onetoone_created_at, created.updated_at AS onetoone_updated_at,
-       created.killed_at, sessions.*
+       created.killed_at, created.e2ee, sessions.*
 FROM created, sessions ORDER BY sessions.id"""
 
 
-async def create(sql: Statements) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A new consultation with its form and one session for each role: their answers."""
-    params = {"token": new_token(), "tokens": [new_token() for _ in ROLES], "roles": list(ROLES)}
+async def create(
+    sql: Statements, e2ee: bool = False
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A new consultation with its form and one session for each role: their answers.
+    ``e2ee``: its participants encrypt the media end to end."""
+    params = {
+        "token": new_token(),
+        "tokens": [new_token() for _ in ROLES],
+        "roles": list(ROLES),
+        "e2ee": e2ee,
+    }
     rows = await sql.all(CREATE, params)
     first = rows[0]
     onetoone = {
@@ -54,6 +62,7 @@ async def create(sql: Statements) -> tuple[dict[str, Any], list[dict[str, Any]]]
         "created_at": iso(first.onetoone_created_at),
         "updated_at": iso(first.onetoone_updated_at),
         "killed_at": iso(first.killed_at),
+        "e2ee": first.e2ee,
     }
     sessions = [
         {
@@ -69,6 +78,12 @@ async def create(sql: Statements) -> tuple[dict[str, Any], list[dict[str, Any]]]
         for row in rows
     ]
     return onetoone, sessions
+
+
+async def encrypted(db: AsyncSession, onetoone_id: int) -> bool:
+    """Whether the consultation's media is encrypted end to end by its participants."""
+    onetoone = await db.get(OneToOne, onetoone_id)
+    return onetoone is not None and onetoone.e2ee
 
 
 def _remove_files(storage: Storage, keys: Sequence[str]) -> None:

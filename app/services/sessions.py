@@ -23,14 +23,14 @@ from app.services.tokens import credential_hash, new_token, same_secret
 # consultation is over.
 CALLER = """caller AS (
     SELECT s.id AS session_id, s.onetoone_id, s.role, s.validate_fromadmin = 0 AS pending,
-           o.token AS onetoone_token, s.reopened_from_id
+           o.token AS onetoone_token, s.reopened_from_id, o.e2ee
     FROM session_credential c
     JOIN session s ON s.id = c.session_id
     JOIN onetoone o ON o.id = s.onetoone_id
     WHERE c.credential_hash = %(credential)s AND o.status = 'active'
 )"""
 CALLER_COLUMNS = "caller.session_id, caller.onetoone_id, caller.role, caller.pending, \
-caller.onetoone_token, caller.reopened_from_id"
+caller.onetoone_token, caller.reopened_from_id, caller.e2ee"
 
 # What ``public_session`` shows of a session.
 SESSION_COLUMNS = "id, token, role, token_onetime_used, validate_fromadmin, created_at, updated_at"
@@ -46,6 +46,7 @@ class Caller:
     pending: bool
     onetoone_token: str
     reopened_from_id: int | None = None
+    e2ee: bool = False  # the consultation's media is encrypted end to end
 
     def descends_from(self, session_id: int) -> bool:
         """True for that session itself and for a session opened by re-opening its link."""
@@ -61,7 +62,7 @@ def caller_of(row: Any) -> Caller | None:
     """The ``CALLER_COLUMNS`` at the start of a statement's row (None when absent)."""
     if row is None or row[0] is None:
         return None
-    return Caller(*row[:6])
+    return Caller(*row[:7])
 
 
 def admitted(caller: Caller | None, allow_pending: bool = False) -> Caller:
@@ -167,7 +168,7 @@ LINK = (
     SELECT s.id AS link_id, s.role AS link_role, s.token AS link_token,
            s.reopened_from_id AS link_reopened_from_id, s.token_onetime_used,
            s.validate_fromadmin, o.id AS link_onetoone_id, o.token AS link_onetoone_token,
-           o.status
+           o.status, o.e2ee AS link_e2ee
     FROM session s JOIN onetoone o ON o.id = s.onetoone_id
     WHERE s.token = %(session_token)s AND o.token = %(onetoone_token)s
 )
@@ -291,7 +292,8 @@ async def open_link(
         )
         if opened is None:
             return None
-        return OpenResult(public_session(opened, row.link_onetoone_token), opening, login)
+        session = {**public_session(opened, row.link_onetoone_token), "e2ee": row.link_e2ee}
+        return OpenResult(session, opening, login)
 
     if caller is not None and caller.descends_from(row.link_id):
         result = await open_as(OPEN_AS_IS, Opening.LOGGED_IN, session_id=caller.session_id)

@@ -4,7 +4,8 @@ The doctor's page shows ``appData.device.name`` as the title of a device's video
 not come from the client: anyone could label a webcam "Otoscope". The client may say which
 of its sources a stream is (``source``), and which device it sends (``device: {id}``), but
 only a device that its own session reported with ``deviceConnected``; the device's name and
-kind are then the catalogue's. Any other key is dropped.
+kind are then the catalogue's. Any other key is dropped. In an end-to-end encrypted
+consultation a device's video is refused: the station agent sends it unencrypted.
 """
 
 from typing import Any
@@ -14,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.media.room import MediaError
 from app.realtime.peer import Peer
-from app.services import device_registry
+from app.services import device_registry, e2ee, onetoones
 
 SOURCES = ("mic", "webcam", "screen")
 DEVICE_LABEL = ("id", "name", "kind")
@@ -49,4 +50,6 @@ async def _device(db: AsyncSession, peer: Peer, kind: str, requested: object) ->
         raise MediaError("device not connected")
     if entry.device["media_kind"] != kind:
         raise MediaError(f"device {device_id} does not send {kind}")
+    if await onetoones.encrypted(db, peer.onetoone_id):
+        raise MediaError(e2ee.DEVICES_REFUSED)
     return {key: entry.device[key] for key in DEVICE_LABEL}

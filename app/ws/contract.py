@@ -92,6 +92,18 @@ ICE_SERVERS = {
         }
     ),
 }
+# End-to-end encryption (app.services.e2ee): raw P-256 public keys and AES-KW-wrapped AES-GCM
+# keys in unpadded base64url; socket ids as decimal strings (they need 62 bits).
+PUBLIC_KEY: Schema = {"type": "string", "pattern": "^[A-Za-z0-9_-]{87}$"}
+WRAPPED_KEY: Schema = {"type": "string", "pattern": "^([A-Za-z0-9_-]{32}|[A-Za-z0-9_-]{54})$"}
+SOCKET_ID: Schema = {"type": "string", "pattern": "^[0-9]{1,19}$"}
+KEY_INDEX: Schema = {"type": "integer", "minimum": 0, "maximum": 255}
+SENDER_KEY = {
+    "socketId": SOCKET_ID,
+    "publicKey": PUBLIC_KEY,
+    "index": KEY_INDEX,
+    "key": WRAPPED_KEY,
+}
 CONSUMER_EVENT = obj({"consumerId": {"type": "string"}, "producerId": {"type": "string"}})
 
 # method: (what it does, its data, its answer's data)
@@ -104,6 +116,16 @@ CLIENT_REQUESTS: dict[str, tuple[str, Schema, Schema]] = {
     "getPeers": ("the other sessions online", OBJECT, PEERS),
     "deviceConnected": ("a station reports a plugged device", USB, obj({"device": DEVICE})),
     "deviceDisconnected": ("a station reports an unplugged device", USB, obj({"device": DEVICE})),
+    "announceE2eeKey": (
+        "end-to-end encryption: tell the others this socket's public key",
+        obj({"publicKey": PUBLIC_KEY}),
+        obj({"socketId": SOCKET_ID}),
+    ),
+    "sendE2eeKey": (
+        "end-to-end encryption: hand one validated socket this socket's wrapped sender key",
+        obj(SENDER_KEY),
+        OBJECT,
+    ),
     "getRouterRtpCapabilities": ("the consultation router's RTP capabilities", OBJECT, OBJECT),
     "createWebRtcTransport": (
         "a WebRTC transport, with the TURN relays to try",
@@ -196,6 +218,14 @@ NOTIFICATIONS: dict[str, tuple[str, Schema]] = {
     "mediaReset": (
         "the media worker died: create the transports and join again",
         obj({"reason": {"type": "string"}}),
+    ),
+    "e2eeKey": (
+        "end-to-end encryption: another socket's public key; answer it with sendE2eeKey",
+        obj({"peerId": ID, "socketId": SOCKET_ID, "role": ROLE, "publicKey": PUBLIC_KEY}),
+    ),
+    "e2eeSenderKey": (
+        "end-to-end encryption: another socket's sender key, wrapped for this socket alone",
+        obj({"peerId": ID, "role": ROLE, **SENDER_KEY}),
     ),
     "deviceConnected": ("a station's device was plugged", PLUGGED),
     "deviceDisconnected": ("a station's device was unplugged", PLUGGED),

@@ -25,7 +25,7 @@ from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
 from app.runtime.state import state
 from app.services import onetoones, presence, sessions
-from app.ws import chat, devices, media
+from app.ws import chat, devices, e2ee, media
 from app.ws import presence as presence_requests
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,9 @@ CLOSE_OVERFLOW = 4001
 CLOSE_REPLACED = 4002
 CLOSE_TRY_AGAIN = 1013
 
-DISPATCHER = Dispatcher(chat.HANDLERS, presence_requests.HANDLERS, devices.HANDLERS, media.HANDLERS)
+DISPATCHER = Dispatcher(
+    chat.HANDLERS, presence_requests.HANDLERS, devices.HANDLERS, e2ee.HANDLERS, media.HANDLERS
+)
 
 
 @bp.websocket("/ws")
@@ -70,7 +72,14 @@ async def _connect() -> tuple[Peer, Subscription]:
         abort(401, "session not valid")
     protocols = websocket.requested_subprotocols
     await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
-    peer = Peer(websocket.send, caller.session_id, caller.onetoone_id, caller.role, caller.pending)
+    peer = Peer(
+        websocket.send,
+        caller.session_id,
+        caller.onetoone_id,
+        caller.role,
+        caller.pending,
+        caller.e2ee,
+    )
     # Subscribed before the socket is recorded, so that no event of its own arrival is missed.
     subscription = hocovisio.broker.subscribe(
         peer.onetoone_id, peer.session_id, peer.role, peer.pending, presence.new_socket_id()

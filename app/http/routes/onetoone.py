@@ -2,10 +2,13 @@
 
 from typing import Any
 
+from pydantic import ValidationError
 from quart import Blueprint, request
+from quart_schema import document_request
 
 from app.errors import Refused
 from app.http.auth import is_operator, operator_required, optional_caller
+from app.http.schemas import CreateOneToOneRequest
 from app.http.schemas_responses import CreatedOneToOne, Ended, documented
 from app.runtime.state import state
 from app.services import onetoones
@@ -15,11 +18,24 @@ bp = Blueprint("onetoone", __name__)
 
 
 @bp.post("/onetoone")
-@documented(CreatedOneToOne, 400, 401, 503)
+@documented(CreatedOneToOne, 400, 401, 413, 503)
+@document_request(CreateOneToOneRequest)
 @operator_required
 async def create_onetoone() -> dict[str, Any]:
-    onetoone, sessions = await onetoones.create(state().sql)
+    options = await _options()
+    e2ee = state().settings.e2ee_default if options.e2ee is None else options.e2ee
+    onetoone, sessions = await onetoones.create(state().sql, e2ee)
     return {"onetoone": onetoone, "sessions": sessions}
+
+
+async def _options() -> CreateOneToOneRequest:
+    """The body is optional (the original specification sends none): no body, no options."""
+    if not await request.get_data():
+        return CreateOneToOneRequest()
+    try:
+        return CreateOneToOneRequest.model_validate(await request.get_json(force=True))
+    except ValidationError as error:
+        raise Refused(400, "options not valid: e2ee must be true or false") from error
 
 
 @bp.delete("/onetoone/<token>")

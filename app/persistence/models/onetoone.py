@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Index, false
 from sqlmodel import Field, SQLModel
 
 from ._base import created_at_column, updated_at_column
@@ -26,3 +26,7 @@ class OneToOne(SQLModel, table=True):
     # Touched when a link is opened, the form changes or a socket connects or leaves; the
     # monitor kills consultations idle for too long.
     last_activity_at: datetime | None = Field(default=None, sa_column=created_at_column())
+    # The participants encrypt the media end to end (migration 0006); set at creation only.
+    e2ee: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )

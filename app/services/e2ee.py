@@ -1,0 +1,132 @@
+"""End-to-end encryption's key agreement: the server carries public keys and wrapped sender
+keys between the sockets of a consultation, and can read neither the media nor the keys.
+
+Each page makes an ECDH P-256 key pair and announces its public key (``e2eeKey`` to every
+other validated socket of the consultation). Whoever hears of it answers that socket alone
+with its own sender key, wrapped with the key both derive from their ECDH secret
+(``e2eeSenderKey``). Nothing of it is stored or logged: a page that connects later announces
+itself and is answered in turn. A socket in the waiting room can neither announce nor be
+sent a key: the hub refuses its requests, the statement below refuses it as a destination,
+and the broker would not deliver to it. The format of the keys and of the encrypted frames
+is the browser client's (``web/src/e2ee/``), documented in ``docs/api.md``.
+"""
+
+import base64
+import binascii
+from typing import Any
+
+from app.errors import Refused
+from app.persistence.statements import Statements, jsonb
+from app.realtime.broker import Audience, Event
+from app.realtime.notices import publish, published
+
+PUBLIC_KEY_BYTES = 65  # an uncompressed P-256 point: 0x04, x, y
+WRAPPED_KEY_BYTES = (24, 40)  # AES-KW of a 128- or 256-bit AES-GCM key
+KEY_INDEXES = 256  # the frame trailer carries the index in one byte
+SOCKET_ID_MAX = 2**62
+
+NOT_ENCRYPTED = "this consultation is not end-to-end encrypted"
+DEVICES_REFUSED = (
+    "this consultation is end-to-end encrypted: the station cannot encrypt its device"
+    " videos, so they are not sent"
+)
+
+# The destination, in this consultation and not replaced, and the event to it alone when it
+# is validated; no row: no such socket.
+SEND = (
+    "WITH target AS (SELECT id, pending FROM live_socket"
+    " WHERE id = %(socket)s AND onetoone_id = %(o)s AND NOT replaced), published AS ("
+    + published(
+        "%(o)s::integer",
+        "e2eeSenderKey",
+        "jsonb_build_object('sockets', jsonb_build_array(target.id))",
+        "%(d)s",
+        "target WHERE NOT target.pending",
+    )
+    + ") SELECT pending, (SELECT count(*) FROM published) AS published FROM target"
+)
+
+
+def _base64url(value: object, name: str, sizes: tuple[int, ...]) -> bytes:
+    """``value`` decoded from unpadded base64url, of one of ``sizes`` bytes."""
+    if not isinstance(value, str) or len(value) > 100:
+        raise Refused(400, f"{name} must be a base64url string")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise Refused(400, f"{name} must be a base64url string") from error
+    if len(raw) not in sizes or base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != value:
+        raise Refused(400, f"{name} must be {' or '.join(map(str, sizes))} bytes, base64url")
+    return raw
+
+
+def public_key(value: object) -> str:
+    """A P-256 public key as the pages send it: raw, uncompressed, base64url."""
+    raw = _base64url(value, "publicKey", (PUBLIC_KEY_BYTES,))
+    if raw[0] != 4:
+        raise Refused(400, "publicKey must be an uncompressed P-256 point")
+    assert isinstance(value, str)
+    return value
+
+
+def wrapped_key(value: object) -> str:
+    _base64url(value, "key", WRAPPED_KEY_BYTES)
+    assert isinstance(value, str)
+    return value
+
+
+def key_index(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < KEY_INDEXES:
+        raise Refused(400, f"index must be an integer from 0 to {KEY_INDEXES - 1}")
+    return value
+
+
+def socket_id(value: object) -> int:
+    """A socket id as the wire carries it: a decimal string (it does not fit in a double)."""
+    if not isinstance(value, str) or not value.isdecimal() or len(value) > 19:
+        raise Refused(400, "socketId must be a socket's id, as a string")
+    number = int(value)
+    if not 0 < number < SOCKET_ID_MAX:
+        raise Refused(400, "socketId must be a socket's id, as a string")
+    return number
+
+
+def _encrypted(e2ee: bool) -> None:
+    if not e2ee:
+        raise Refused(409, NOT_ENCRYPTED)
+
+
+async def announce(
+    sql: Statements,
+    e2ee: bool,
+    onetoone_id: int,
+    session_id: int,
+    socket: int,
+    role: str,
+    key: str,
+) -> None:
+    """Tell the consultation's other validated sockets of this socket's public key."""
+    _encrypted(e2ee)
+    data = {"peerId": session_id, "socketId": str(socket), "role": role, "publicKey": key}
+    await publish(sql, onetoone_id, Event("e2eeKey", data), Audience.every_socket_but(socket))
+
+
+async def send_key(
+    sql: Statements,
+    e2ee: bool,
+    onetoone_id: int,
+    session_id: int,
+    socket: int,
+    role: str,
+    to_socket: int,
+    message: dict[str, Any],
+) -> None:
+    """Hand one socket of the consultation this socket's wrapped sender key: ``message``
+    holds ``publicKey`` (the sender's), ``index`` and ``key`` (wrapped), already checked."""
+    _encrypted(e2ee)
+    data = {"peerId": session_id, "socketId": str(socket), "role": role, **message}
+    row = await sql.one(SEND, {"socket": to_socket, "o": onetoone_id, "d": jsonb(data)})
+    if row is None:
+        raise Refused(404, "no such socket in this consultation")
+    if row.pending:
+        raise Refused(403, "that socket is waiting for the doctor's validation")
