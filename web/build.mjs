@@ -1,4 +1,5 @@
-// Bundle the client into dist/: one script (with mediasoup-client), the page and its style;
+// Bundle the client into dist/: one script (with mediasoup-client), the end-to-end
+// encryption's worker, the page and its style;
 // and swagger-ui's files, so that the API's /docs page loads nothing from another origin.
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -12,6 +13,17 @@ await build({
   minify: true,
   sourcemap: true,
   outfile: 'dist/assets/app.js',
+  logLevel: 'warning',
+});
+// The end-to-end encryption's frame transforms run in a worker of their own.
+await build({
+  entryPoints: ['src/e2ee/worker.js'],
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  minify: true,
+  sourcemap: true,
+  outfile: 'dist/assets/e2ee-worker.js',
   logLevel: 'warning',
 });
 await copyFile('src/index.html', 'dist/index.html');

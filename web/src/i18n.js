@@ -36,6 +36,14 @@ const FR = {
     'Ce lien a déjà été ouvert ailleurs. Le médecin sait que vous êtes là et va vous faire entrer.',
   'Reconnecting media…': 'Reconnexion audio et vidéo…',
   Connected: 'Connecté',
+  'This browser cannot join': 'Ce navigateur ne peut pas participer',
+  'This consultation is end-to-end encrypted, and this browser cannot encrypt video. Open the link in a recent Chrome, Edge, Firefox or Safari.':
+    'Cette consultation est chiffrée de bout en bout, et ce navigateur ne sait pas chiffrer la vidéo. Ouvrez le lien dans un Chrome, Edge, Firefox ou Safari récent.',
+  'End-to-end encrypted: the server cannot see or hear this consultation.':
+    'Chiffrée de bout en bout : le serveur ne peut ni voir ni entendre cette consultation.',
+  'Security code ({role})': 'Code de sécurité ({role})',
+  'Encryption keys could not be exchanged: {error}':
+    "Les clés de chiffrement n'ont pas pu être échangées : {error}",
   'Media unavailable': 'Audio et vidéo indisponibles',
   'Audio and video could not start: {error}': "L'audio et la vidéo n'ont pas pu démarrer : {error}",
   'The media connection was reset; reconnecting…':

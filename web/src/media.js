@@ -33,11 +33,14 @@ const ICE_RESTARTS = 3;
 export class MediaSession {
   // `events`: onConsumer(consumer, info), onConsumerClosed(consumerId),
   // onConsumerPaused(consumerId, paused), onPath(state) (`lost`, `restored`), onLost() (ICE
-  // restarts did not help). `network`: { relay, tcp } (see `networkOptions`).
-  constructor(socket, events, network = {}) {
+  // restarts did not help). `network`: { relay, tcp } (see `networkOptions`). `e2ee`: the
+  // page's `EndToEnd` when the consultation is end-to-end encrypted: every frame sent goes
+  // through its sender transform, every frame received through its receiver transform.
+  constructor(socket, events, network = {}, e2ee = null) {
     this.socket = socket;
     this.events = events;
     this.network = network;
+    this.e2ee = e2ee;
     this.iceRestarts = 0; // restarts that brought a transport back, for the tests
     this.recovering = new Map(); // transport id -> { timer, attempts }
     this.consumers = new Map();
@@ -59,9 +62,7 @@ export class MediaSession {
     for (const track of stream ? stream.getTracks() : []) {
       if (!this.device.canProduce(track.kind)) continue;
       const camera = track.kind === 'video';
-      const producer = await this.sendTransport.produce({
-        track,
-        stopTracks: false,
+      const producer = await this.produce(track, {
         encodings: camera ? CAMERA_LAYERS : undefined,
         codecOptions: camera ? { videoGoogleStartBitrate: 1000 } : undefined,
         appData: { source: camera ? 'webcam' : 'mic' },
@@ -70,6 +71,26 @@ export class MediaSession {
       if (muted.has(track.kind)) await this.toggle(track.kind);
     }
     return peers;
+  }
+
+  // Send `track`. Encrypted end to end, a disabled copy (black, silent) is what goes out until
+  // the sender's transform is in place; then the track itself: no frame of the camera or the
+  // microphone leaves unencrypted. VP8 only, whose payload header the SFU reads.
+  async produce(track, options) {
+    if (!this.e2ee) return this.sendTransport.produce({ track, stopTracks: false, ...options });
+    const placeholder = track.clone();
+    placeholder.enabled = false;
+    const codec = track.kind === 'video'
+      ? this.device.rtpCapabilities.codecs.find((c) => c.mimeType.toLowerCase() === 'video/vp8')
+      : undefined;
+    if (track.kind === 'video' && !codec) throw new Error('VP8 is needed for end-to-end encryption');
+    const producer = await this.sendTransport.produce({
+      track: placeholder, stopTracks: false, codec, ...options,
+    });
+    producer.rtpSender.transform = this.e2ee.senderTransform();
+    await producer.replaceTrack({ track });
+    placeholder.stop();
+    return producer;
   }
 
   async createTransport(direction) {
@@ -88,6 +109,8 @@ export class MediaSession {
       sctpParameters: info.sctpParameters || undefined,
       iceServers: info.iceServers || [],
       iceTransportPolicy: this.network.relay ? 'relay' : 'all',
+      // Chromium hands a script transform its frames only on a connection made for them.
+      additionalSettings: this.e2ee ? { encodedInsertableStreams: true } : undefined,
     };
     const transport = direction === 'send'
       ? this.device.createSendTransport(options)
@@ -169,6 +192,7 @@ export class MediaSession {
       rtpParameters: info.rtpParameters,
       appData: { ...(info.appData || {}), peerId: info.peerId, type: info.type },
     });
+    if (this.e2ee) consumer.rtpReceiver.transform = this.e2ee.receiverTransform(info.peerId);
     this.consumers.set(consumer.id, consumer);
     this.events.onConsumer(consumer, info);
     if (info.producerPaused) this.events.onConsumerPaused(consumer.id, true);
@@ -177,11 +201,7 @@ export class MediaSession {
   // Send `track` (from getDisplayMedia) as the screen; `onEnded` runs when it stops, from
   // the page or from the browser's own "stop sharing".
   async shareScreen(track, onEnded) {
-    const producer = await this.sendTransport.produce({
-      track,
-      stopTracks: false,
-      appData: { source: 'screen' },
-    });
+    const producer = await this.produce(track, { appData: { source: 'screen' } });
     this.screen = producer;
     track.addEventListener('ended', () => this.stopScreen().finally(onEnded));
     return producer;
@@ -256,8 +276,10 @@ export class MediaSession {
     const report = await this.recvTransport.getStats();
     return [...report.values()]
       .filter((entry) => entry.type === 'inbound-rtp')
-      .map(({ kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter }) => ({
-        kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter,
+      .map(({
+        kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter, totalAudioEnergy,
+      }) => ({
+        kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter, totalAudioEnergy,
       }));
   }
 

@@ -4,6 +4,7 @@
 
 import { api } from '../api.js';
 import { h, setStatus, show } from '../dom.js';
+import { EndToEnd, e2eeSupported } from '../e2ee/keys.js';
 import { t } from '../i18n.js';
 import { MediaSession, networkOptions } from '../media.js';
 import { ChatPanel } from '../panels/chat.js';
@@ -36,6 +37,10 @@ export async function consultationPage(root, onetooneToken, sessionToken) {
     endScreen(root, t('This link cannot be used'), text);
     return;
   }
+  if (session.e2ee && !e2eeSupported()) {
+    endScreen(root, t('This browser cannot join'), t('This consultation is end-to-end encrypted, and this browser cannot encrypt video. Open the link in a recent Chrome, Edge, Firefox or Safari.'));
+    return;
+  }
   await new ConsultationPage(root, session, onetooneToken).open();
 }
 
@@ -61,6 +66,10 @@ class ConsultationPage {
     this.admitted = false;
     this.reconnecting = false;
     this.socket = new Socket(socketUrl());
+    // End to end encrypted: the keys live in this page only (see e2ee/keys.js).
+    this.e2ee = session.e2ee
+      ? new EndToEnd(this.socket, { onPeers: (codes) => this.showCodes(codes) })
+      : null;
     this.build();
     this.listen();
     // For the end-to-end tests and for debugging in the console: what this page receives.
@@ -76,6 +85,13 @@ class ConsultationPage {
       setMaxReceiveBitrate: (bitrate) => this.media?.setMaxReceiveBitrate(bitrate),
       // What the browser's own "stop sharing" does: the captured track ends.
       endScreenCapture: () => this.media?.screen?.track?.dispatchEvent(new Event('ended')),
+      e2ee: this.e2ee && {
+        publicKey: () => this.e2ee.publicKey,
+        codes: () => Object.fromEntries(this.e2ee.codes),
+        index: () => this.e2ee.index,
+        received: () => Object.fromEntries(this.e2ee.received),
+        counts: () => this.e2ee.counts(),
+      },
     };
   }
 
@@ -89,6 +105,13 @@ class ConsultationPage {
     this.devices = new DevicesPanel();
     this.waiting = this.isDoctor ? new WaitingRoomPanel({ onError }) : null;
     this.notices = h('div', { class: 'notices', role: 'status' });
+    // The verification codes of an end-to-end encrypted consultation, one per other person.
+    this.security = this.e2ee
+      ? h('div', { class: 'security', 'aria-live': 'polite' },
+        h('p', {}, t('End-to-end encrypted: the server cannot see or hear this consultation.')))
+      : null;
+    this.codeList = this.e2ee ? h('dl', { class: 'codes' }) : null;
+    this.security?.append(this.codeList);
     this.remote = h('div', { class: 'remote-tiles' },
       h('p', { class: 'alone muted' }, this.isDoctor ? t('Waiting for the patient…') : t('Waiting for the doctor…')));
     this.preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'preview' });
@@ -109,6 +132,7 @@ class ConsultationPage {
     this.layout = h('div', { class: `consultation role-${this.session.role}` },
       h('section', { class: 'stage' },
         h('h1', {}, t('{role} — consultation', { role: roleName(this.session.role) })),
+        this.security,
         this.screens,
         this.remote,
         h('div', { class: 'self' }, this.preview, controls),
@@ -132,7 +156,10 @@ class ConsultationPage {
       this.seen(peerId, role);
       this.notice(t('{role} joined.', { role: roleName(role) }));
     });
-    socket.on('peerLeft', ({ peerId }) => this.peerLeft(peerId));
+    socket.on('peerLeft', ({ peerId }) => {
+      this.e2ee?.peerLeft(peerId);
+      this.peerLeft(peerId);
+    });
     socket.on('consumerClosed', ({ consumerId }) => this.media?.consumerClosed(consumerId));
     socket.on('consumerLayersChanged', ({ consumerId, spatialLayer, temporalLayer }) => {
       this.layers.set(consumerId, { spatialLayer, temporalLayer });
@@ -162,6 +189,7 @@ class ConsultationPage {
     if (this.session.validate_fromadmin === 0) await this.waitForAdmission();
     if (this.finished) return;
     this.admitted = true;
+    await this.announceKey();
     show(this.root, this.layout);
     setStatus(t('Connecting…'));
     try {
@@ -245,6 +273,7 @@ class ConsultationPage {
 
   async catchUp() {
     for (const peerId of [...this.tiles.keys()]) this.peerLeft(peerId, { quietly: true });
+    await this.announceKey();
     try {
       await Promise.all([this.form.load(), this.chat.load(), this.devices.load(), this.loadPeers()]);
     } catch (error) {
@@ -256,6 +285,24 @@ class ConsultationPage {
     } catch (error) {
       this.mediaFailed(error);
     }
+  }
+
+  // End to end encrypted: tell the others this page's public key, on each new socket (they
+  // answer with their sender keys).
+  async announceKey() {
+    try {
+      await this.e2ee?.announce();
+    } catch (error) {
+      this.notice(t('Encryption keys could not be exchanged: {error}', { error: error.message }));
+    }
+  }
+
+  // The doctor reads the code out; the other person checks it shows the same one.
+  showCodes(codes) {
+    this.codeList.replaceChildren(...[...codes.values()].flatMap(({ role, code }) => [
+      h('dt', {}, t('Security code ({role})', { role: roleName(role) })),
+      h('dd', { class: 'code' }, code),
+    ]));
   }
 
   waitForAdmission() {
@@ -282,7 +329,7 @@ class ConsultationPage {
       onConsumerPaused: (consumerId, paused) => this.consumerPaused(consumerId, paused),
       onPath: (state) => setStatus(state === 'lost' ? t('Reconnecting media…') : t('Connected')),
       onLost: () => this.restartMedia(),
-    }, networkOptions());
+    }, networkOptions(), this.e2ee);
     this.mediaStarts = (this.mediaStarts || 0) + 1;
     const peers = await this.media.start(this.localStream, this.muted);
     for (const peer of peers) this.seen(peer.id, peer.role);
@@ -455,6 +502,7 @@ class ConsultationPage {
     this.finished = true;
     this.socket.close();
     this.media?.close();
+    this.e2ee?.close();
     for (const track of this.localStream?.getTracks() || []) track.stop();
     endScreen(this.root, title, text, { rejoin });
   }
