@@ -239,8 +239,12 @@ export class MediaSession {
     const report = await this.sendTransport.getStats();
     return [...report.values()]
       .filter((entry) => entry.type === 'outbound-rtp' && entry.kind === 'video')
-      .map(({ rid, bytesSent, framesEncoded, frameWidth, frameHeight }) => ({
-        rid, bytesSent, framesEncoded, frameWidth, frameHeight,
+      .map(({
+        rid, bytesSent, framesEncoded, frameWidth, frameHeight, totalEncodeTime,
+        totalPacketSendDelay, packetsSent,
+      }) => ({
+        rid, bytesSent, framesEncoded, frameWidth, frameHeight, totalEncodeTime,
+        totalPacketSendDelay, packetsSent,
       }));
   }
 
@@ -278,8 +282,10 @@ export class MediaSession {
       .filter((entry) => entry.type === 'inbound-rtp')
       .map(({
         kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter, totalAudioEnergy,
+        jitterBufferDelay, jitterBufferEmittedCount, totalProcessingDelay,
       }) => ({
         kind, packetsReceived, packetsLost, bytesReceived, framesDecoded, jitter, totalAudioEnergy,
+        jitterBufferDelay, jitterBufferEmittedCount, totalProcessingDelay,
       }));
   }
 
