@@ -44,10 +44,6 @@ class Audience:
         return cls(roles=frozenset({role}))
 
     @classmethod
-    def socket(cls, socket_id: int) -> "Audience":
-        return cls(socket_ids=frozenset({socket_id}))
-
-    @classmethod
     def every_socket_but(cls, socket_id: int) -> "Audience":
         return cls(exclude_socket_id=socket_id)
 

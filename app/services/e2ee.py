@@ -19,6 +19,7 @@ from app.errors import Refused
 from app.persistence.statements import Statements, jsonb
 from app.realtime.broker import Audience, Event
 from app.realtime.notices import publish, published
+from app.realtime.peer import Peer
 
 PUBLIC_KEY_BYTES = 65  # an uncompressed P-256 point: 0x04, x, y
 WRAPPED_KEY_BYTES = (24, 40)  # AES-KW of a 128- or 256-bit AES-GCM key
@@ -91,41 +92,25 @@ def socket_id(value: object) -> int:
     return number
 
 
-def _encrypted(e2ee: bool) -> None:
-    if not e2ee:
+def _sender(peer: Peer) -> dict[str, Any]:
+    """Who a key comes from, as the events name it; 409 outside an encrypted consultation."""
+    if not peer.e2ee:
         raise Refused(409, NOT_ENCRYPTED)
+    return {"peerId": peer.session_id, "socketId": str(peer.socket_id), "role": peer.role}
 
 
-async def announce(
-    sql: Statements,
-    e2ee: bool,
-    onetoone_id: int,
-    session_id: int,
-    socket: int,
-    role: str,
-    key: str,
-) -> None:
-    """Tell the consultation's other validated sockets of this socket's public key."""
-    _encrypted(e2ee)
-    data = {"peerId": session_id, "socketId": str(socket), "role": role, "publicKey": key}
-    await publish(sql, onetoone_id, Event("e2eeKey", data), Audience.every_socket_but(socket))
+async def announce(sql: Statements, peer: Peer, key: str) -> None:
+    """Tell the consultation's other validated sockets of ``peer``'s public key."""
+    data = {**_sender(peer), "publicKey": key}
+    audience = Audience.every_socket_but(peer.socket_id)
+    await publish(sql, peer.onetoone_id, Event("e2eeKey", data), audience)
 
 
-async def send_key(
-    sql: Statements,
-    e2ee: bool,
-    onetoone_id: int,
-    session_id: int,
-    socket: int,
-    role: str,
-    to_socket: int,
-    message: dict[str, Any],
-) -> None:
-    """Hand one socket of the consultation this socket's wrapped sender key: ``message``
-    holds ``publicKey`` (the sender's), ``index`` and ``key`` (wrapped), already checked."""
-    _encrypted(e2ee)
-    data = {"peerId": session_id, "socketId": str(socket), "role": role, **message}
-    row = await sql.one(SEND, {"socket": to_socket, "o": onetoone_id, "d": jsonb(data)})
+async def send_key(sql: Statements, peer: Peer, to_socket: int, message: dict[str, Any]) -> None:
+    """Hand one socket of the consultation ``peer``'s wrapped sender key: ``message`` holds
+    ``publicKey`` (the sender's), ``index`` and ``key`` (wrapped), already checked."""
+    data = {**_sender(peer), **message}
+    row = await sql.one(SEND, {"socket": to_socket, "o": peer.onetoone_id, "d": jsonb(data)})
     if row is None:
         raise Refused(404, "no such socket in this consultation")
     if row.pending:

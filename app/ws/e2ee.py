@@ -11,9 +11,7 @@ from app.services import e2ee
 
 async def announce_key(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
     key = e2ee.public_key(data.get("publicKey"))
-    await e2ee.announce(
-        state().sql, peer.e2ee, peer.onetoone_id, peer.session_id, peer.socket_id, peer.role, key
-    )
+    await e2ee.announce(state().sql, peer, key)
     return {"socketId": str(peer.socket_id)}
 
 
@@ -24,16 +22,7 @@ async def send_key(peer: Peer, data: dict[str, Any]) -> dict[str, Any]:
         "index": e2ee.key_index(data.get("index")),
         "key": e2ee.wrapped_key(data.get("key")),
     }
-    await e2ee.send_key(
-        state().sql,
-        peer.e2ee,
-        peer.onetoone_id,
-        peer.session_id,
-        peer.socket_id,
-        peer.role,
-        to_socket,
-        message,
-    )
+    await e2ee.send_key(state().sql, peer, to_socket, message)
     return {}
 
 

@@ -5,8 +5,8 @@
 //
 //   clear header | ciphertext and its 16-byte tag | IV (12) | key index (1)
 
-export const IV_BYTES = 12;
-export const TAG_BYTES = 16;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 const TRAILER_BYTES = IV_BYTES + 1;
 
 // How many leading bytes of `frame` stay clear (`type`: 'key' or 'delta' for video, none

@@ -57,7 +57,6 @@ export class EndToEnd {
     this.worker = new Worker('/assets/e2ee-worker.js', { type: 'module' });
     this.sockets = new Map(); // socketId -> { peerId, role, publicKey, wrapping }
     this.codes = new Map(); // peerId -> { role, code }
-    this.received = new Map(); // peerId -> [indexes], for the tests
     this.index = 0;
     this.countRequests = new Map();
     this.worker.onmessage = ({ data }) => this.countRequests.get(data.id)?.(data.counts);
@@ -145,7 +144,6 @@ export class EndToEnd {
     const senderKey = await crypto.subtle.unwrapKey(
       'raw', fromBase64url(key), entry.wrapping, 'AES-KW', 'AES-GCM', false, ['decrypt']);
     this.worker.postMessage({ type: 'receiveKey', peerId, index, key: senderKey });
-    this.received.set(peerId, [...(this.received.get(peerId) || []), index]);
     // It announced itself before this page was here: answer with this page's key.
     if (!known) await this.handKeys(socketId);
   }

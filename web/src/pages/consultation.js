@@ -89,7 +89,6 @@ class ConsultationPage {
         publicKey: () => this.e2ee.publicKey,
         codes: () => Object.fromEntries(this.e2ee.codes),
         index: () => this.e2ee.index,
-        received: () => Object.fromEntries(this.e2ee.received),
         counts: () => this.e2ee.counts(),
       },
     };
@@ -106,12 +105,12 @@ class ConsultationPage {
     this.waiting = this.isDoctor ? new WaitingRoomPanel({ onError }) : null;
     this.notices = h('div', { class: 'notices', role: 'status' });
     // The verification codes of an end-to-end encrypted consultation, one per other person.
+    this.codeList = h('dl', { class: 'codes' });
     this.security = this.e2ee
       ? h('div', { class: 'security', 'aria-live': 'polite' },
-        h('p', {}, t('End-to-end encrypted: the server cannot see or hear this consultation.')))
+        h('p', {}, t('End-to-end encrypted: the server cannot see or hear this consultation.')),
+        this.codeList)
       : null;
-    this.codeList = this.e2ee ? h('dl', { class: 'codes' }) : null;
-    this.security?.append(this.codeList);
     this.remote = h('div', { class: 'remote-tiles' },
       h('p', { class: 'alone muted' }, this.isDoctor ? t('Waiting for the patient…') : t('Waiting for the doctor…')));
     this.preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'preview' });
