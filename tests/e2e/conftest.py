@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
 from tests.server import RunningServer
 
@@ -36,17 +36,27 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
+async def playwright() -> AsyncIterator[Playwright]:
+    async with async_playwright() as running:
+        yield running
+
+
+async def launch(playwright: Playwright, *args: str) -> Browser:
+    """Debian's Chromium with the fake devices, and ``args`` (another camera, say)."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run `make setup` (scripts/setup-system.sh)")
     if not (WEB_DIST / "index.html").exists():
         pytest.fail("the web client is not built: run `make web`")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
+    return await playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *args]
+    )
+
+
+@pytest.fixture(scope="session")
+async def browser(playwright: Playwright) -> AsyncIterator[Browser]:
+    launched = await launch(playwright)
+    yield launched
+    await launched.close()
 
 
 @pytest.fixture

@@ -4,20 +4,23 @@ client in the waiting room is handed no key, and one that left cannot open what 
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import Any
 
 import aiortc.rtcrtpreceiver
 import av
 import httpx
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, Playwright, expect
 
 from tests.client import Participant, Socket, create_consultation
-from tests.e2e.conftest import Browsers
+from tests.e2e.colour_and_tone import heard_frequency, shown_colour, write_colour, write_tone
+from tests.e2e.conftest import Browsers, launch
 from tests.e2e.test_consultation import join_path, wait_for_media
 from tests.e2ee_keys import KeyPair, decrypt_vp8, key_index, verification_code
 from tests.media_client import MediaClient
 from tests.server import RunningServer
+from tests.ws.test_media import close_to
 
 # The remote camera's picture as the page shows it: its size, once a decrypted frame is decoded.
 PICTURE = "() => document.querySelector('.tile.remote video')?.videoWidth || 0"
@@ -83,6 +86,57 @@ async def guest_joins(server: RunningServer, link: str) -> tuple[Participant, So
     guest = Participant(server.base_url, server.ws_url)
     assert (await guest.open(link)).status_code == 200
     return guest, await guest.socket()
+
+
+# Each side's camera and microphone, in its own browser: a colour and a tone apiece.
+DOCTOR_SENDS = ((200, 40, 40), 440.0)
+PATIENT_SENDS = ((40, 40, 200), 880.0)
+
+
+async def shows_and_plays(page: Page, sent: tuple[tuple[int, int, int], float]) -> None:
+    """The page shows the other side's colour and plays its tone (to a Web Audio bin)."""
+    colour, frequency = sent
+    async with asyncio.timeout(15):
+        while not close_to(await shown_colour(page) or (0, 0, 0), colour):
+            await asyncio.sleep(0.3)
+        while abs((await heard_frequency(page) or 0) - frequency) > 15:
+            await asyncio.sleep(0.3)
+
+
+async def test_each_page_sees_and_hears_the_other(
+    server: RunningServer, playwright: Playwright, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        consultation = await create_consultation(http, server.operator_key, e2ee=True)
+    pages: dict[str, Page] = {}
+    browsers: list[Browsers] = []
+    for role, (colour, tone) in (("medecin", DOCTOR_SENDS), ("patient", PATIENT_SENDS)):
+        browser = await launch(
+            playwright,
+            f"--use-file-for-fake-video-capture={write_colour(tmp_path / f'{role}.y4m', colour)}",
+            f"--use-file-for-fake-audio-capture={write_tone(tmp_path / f'{role}.wav', tone)}",
+            "--autoplay-policy=no-user-gesture-required",
+        )
+        browsers.append(Browsers(browser, server.base_url))
+        pages[role] = await browsers[-1].page(join_path(consultation, role))
+    try:
+        await shows_and_plays(pages["medecin"], PATIENT_SENDS)
+        await shows_and_plays(pages["patient"], DOCTOR_SENDS)
+        for page in pages.values():
+            counts = await page.evaluate("() => window.hocovisio.e2ee.counts()")
+            assert counts["encrypted"] > 50 and counts["decrypted"] > 50, counts
+        # The doctor's microphone, muted then back: the patient stops hearing the tone.
+        await pages["medecin"].get_by_role("button", name="Mute microphone").click()
+        async with asyncio.timeout(10):
+            while abs((await heard_frequency(pages["patient"]) or 0) - DOCTOR_SENDS[1]) <= 15:
+                await asyncio.sleep(0.3)
+        await pages["medecin"].get_by_role("button", name="Unmute microphone").click()
+        await shows_and_plays(pages["patient"], DOCTOR_SENDS)
+    finally:
+        for people in browsers:
+            await people.close()
+            await people.browser.close()
+    assert [error for people in browsers for error in people.errors] == []
 
 
 async def test_the_server_forwards_what_it_cannot_open(

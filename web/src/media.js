@@ -90,6 +90,9 @@ export class MediaSession {
     producer.rtpSender.transform = this.e2ee.senderTransform();
     await producer.replaceTrack({ track });
     placeholder.stop();
+    // The producer took the disabled copy for a paused track, and disabled the real one to
+    // match: it was never paused.
+    producer.resume();
     return producer;
   }
 
