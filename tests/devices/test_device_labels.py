@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.client import Consultation, Participant
+from tests.client import Consultation, Participant, create_consultation
 from tests.raw_media import join, ok, produce, record_consumers, settled
 from tests.server import RunningServer
 
@@ -72,3 +72,26 @@ async def test_device_labels_come_from_the_catalogue(
     await ok(patient_socket, "deviceDisconnected", PLUGGED)
     refused = await produce(patient_socket, transport_id, 5, {"device": spoofed}, "video")
     assert refused["errorReason"] == "produce: device not connected"
+
+
+async def test_device_videos_are_refused_in_an_encrypted_consultation(
+    otoscope: dict[str, Any],
+    server: RunningServer,
+    http: httpx.AsyncClient,
+    participant: Callable[[], Participant],
+):
+    """The station agent sends its device videos unencrypted: in an end-to-end encrypted
+    consultation the server refuses them, and still takes the participant's own camera."""
+    consultation = await create_consultation(http, server.operator_key, e2ee=True)
+    patient = participant()
+    await patient.open(consultation.link("patient"))
+    socket = await patient.socket()
+    transport_id = await join(socket)
+    await ok(socket, "deviceConnected", PLUGGED)
+    refused = await produce(socket, transport_id, 1, {"device": {"id": otoscope["id"]}}, "video")
+    assert refused["errorReason"] == (
+        "produce: this consultation is end-to-end encrypted: the station cannot encrypt its"
+        " device videos, so they are not sent"
+    ), refused
+    camera = await produce(socket, transport_id, 2, {"source": "webcam"}, "video")
+    assert camera["ok"], camera

@@ -2,6 +2,7 @@
 the validated sockets only, wrapped keys to one socket only, none to the waiting room, and
 clear refusals of what is not a key."""
 
+import asyncio
 import os
 from collections.abc import Callable
 
@@ -155,3 +156,39 @@ async def test_a_consultation_in_clear_has_no_keys(
     socket = await doctor.socket()
     answer = await socket.request("announceE2eeKey", {"publicKey": KeyPair().public})
     assert answer["errorReason"] == "this consultation is not end-to-end encrypted"
+
+
+async def test_many_keys_at_once_each_reach_their_socket_once(
+    server: RunningServer, http: httpx.AsyncClient, participant: Callable[[], Participant]
+):
+    """A busy page: announcements and twenty sender keys sent at once on one socket, to one
+    socket, are each answered and each delivered once, in full."""
+    _, doctor, patient = await encrypted(server, http, participant)
+    doctor_socket, patient_socket = await doctor.socket(), await patient.socket()
+    doctor_keys, patient_keys = KeyPair(), KeyPair()
+    announced = await doctor_socket.request("announceE2eeKey", {"publicKey": doctor_keys.public})
+    doctor_socket_id = announced["data"]["socketId"]
+    sent = {index: os.urandom(16) for index in range(20)}
+    requests = [
+        patient_socket.request(
+            "sendE2eeKey",
+            {
+                "socketId": doctor_socket_id,
+                "publicKey": patient_keys.public,
+                "index": index,
+                "key": patient_keys.wrap(doctor_keys.public, key),
+            },
+        )
+        for index, key in sent.items()
+    ]
+    requests += [
+        patient_socket.request("announceE2eeKey", {"publicKey": patient_keys.public})
+        for _ in range(5)
+    ]
+    answers = await asyncio.gather(*requests)
+    assert all(answer["ok"] for answer in answers), answers
+    received = await doctor_socket.events("e2eeSenderKey", 20)
+    assert {k["index"]: doctor_keys.unwrap(k["publicKey"], k["key"]) for k in received} == sent
+    assert len(await doctor_socket.events("e2eeKey", 5)) == 5
+    await asyncio.sleep(0.5)
+    assert len([f for f in doctor_socket.notifications if f["method"] == "e2eeSenderKey"]) == 20
