@@ -4,9 +4,13 @@ in the same run, in headless Chromium (fake camera and microphone, the browser c
 For each mode, rounds interleaved: a doctor's and a patient's page receive each other's
 media, then over ``--seconds``:
 
-- CPU: the renderer processes' CPU time, from Chromium's own process metrics
-  (``SystemInfo.getProcessInfo`` over the DevTools protocol), per page and per second.
-- Latency: what each frame spends in the browsers, from their WebRTC statistics. On the
+- CPU (with Chromium's fake camera): the renderer processes' CPU time, from Chromium's own
+  process metrics (``SystemInfo.getProcessInfo`` over the DevTools protocol), per page and
+  per second.
+- Glass to glass (in rounds of their own): the milliseconds from the sender's camera to the
+  receiver's screen, frame by frame and both ways, read off the picture (see
+  ``_glass_to_glass``: the camera is a canvas that shows the time).
+- Where it goes: what each frame spends in the browsers, from their WebRTC statistics. On the
   sender, encoding (``totalEncodeTime``) and pacing (``totalPacketSendDelay``); on the
   receiver, the jitter buffer (``jitterBufferDelay``) and decoding (``totalProcessingDelay``,
   which includes the decrypting transform). The network is loopback.
@@ -21,14 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.client import create_consultation
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_consultation import join_path, wait_for_media
 from tests.server import RunningServer, hocovisio, postgres
 
-from ._common import machine, median
+from ._common import machine, median, percentile
+from ._glass_to_glass import STAMPED_CAMERA, latencies, start_reading
 
 
 async def renderer_cpu(browser: Browser) -> float:
@@ -63,35 +68,67 @@ def per(after: dict[str, float], before: dict[str, float], total: str, count: st
     return (after[total] - before[total]) / frames if frames else 0.0
 
 
-async def measure(
-    browser: Browser, server: RunningServer, e2ee: bool, seconds: float
-) -> dict[str, float]:
+async def consultation_pages(
+    browser: Browser, server: RunningServer, e2ee: bool, stamped: bool
+) -> tuple[list[BrowserContext], list[Page]]:
+    """A doctor's and a patient's page receiving each other's media, their layers settled."""
     async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
         consultation = await create_consultation(http, server.operator_key, e2ee=e2ee)
     contexts, pages = [], []
     for role in ("medecin", "patient"):
         context = await browser.new_context(base_url=server.base_url)
+        if stamped:
+            await context.add_init_script(STAMPED_CAMERA)
         contexts.append(context)
         pages.append(await context.new_page())
         await pages[-1].goto(join_path(consultation, role))
     for page in pages:
         await wait_for_media(page)
     await asyncio.sleep(3)  # the simulcast layers settle
+    return contexts, pages
+
+
+async def measure_cost(
+    browser: Browser, server: RunningServer, e2ee: bool, seconds: float
+) -> dict[str, float]:
+    """CPU and the statistics' delays, with Chromium's fake camera."""
+    contexts, pages = await consultation_pages(browser, server, e2ee, stamped=False)
     cpu_before = await renderer_cpu(browser)
     before = [await delays(page) for page in pages]
     await asyncio.sleep(seconds)
     cpu = (await renderer_cpu(browser) - cpu_before) / seconds / len(pages)
     after = [await delays(page) for page in pages]
-    result = {"cpu": cpu, "encode": 0.0, "send": 0.0, "buffer": 0.0, "decode": 0.0}
     # The doctor's frames: sent by the doctor's page, received by the patient's.
     sender, receiver = 0, 1
-    result["encode"] = per(after[sender], before[sender], "encode", "encoded")
-    result["send"] = per(after[sender], before[sender], "send", "sent")
-    result["buffer"] = per(after[receiver], before[receiver], "buffer", "emitted")
-    result["decode"] = per(after[receiver], before[receiver], "decode", "decoded")
+    result = {
+        "cpu": cpu,
+        "encode": per(after[sender], before[sender], "encode", "encoded"),
+        "send": per(after[sender], before[sender], "send", "sent"),
+        "buffer": per(after[receiver], before[receiver], "buffer", "emitted"),
+        "decode": per(after[receiver], before[receiver], "decode", "decoded"),
+    }
     for context in contexts:
         await context.close()
     return result
+
+
+async def measure_glass(
+    browser: Browser, server: RunningServer, e2ee: bool, seconds: float
+) -> dict[str, float]:
+    """Glass to glass, both ways, with the camera that shows the time (which costs CPU of
+    its own: the cost is measured in other rounds)."""
+    contexts, pages = await consultation_pages(browser, server, e2ee, stamped=True)
+    for page in pages:
+        await start_reading(page)
+    await asyncio.sleep(seconds)
+    shown = [latency for page in pages for latency in await latencies(page)]
+    for context in contexts:
+        await context.close()
+    return {
+        "glass": median(shown) / 1000,
+        "p90": percentile(shown, 0.9) / 1000,
+        "frames": len(shown) / seconds / len(pages),
+    }
 
 
 def row(name: str, results: list[dict[str, float]]) -> str:
@@ -100,7 +137,9 @@ def row(name: str, results: list[dict[str, float]]) -> str:
 
     latency = m("encode") + m("send") + m("buffer") + m("decode")
     return (
-        f"| {name} | {100 * m('cpu'):.1f} % | {1000 * m('encode'):.2f} | {1000 * m('send'):.2f}"
+        f"| {name} | {100 * m('cpu'):.1f} % | **{1000 * m('glass'):.0f} ms**"
+        f" | {1000 * m('p90'):.0f} ms | {m('frames'):.0f}"
+        f" | {1000 * m('encode'):.2f} | {1000 * m('send'):.2f}"
         f" | {1000 * m('buffer'):.1f} | {1000 * m('decode'):.2f} | {1000 * latency:.1f} ms |"
     )
 
@@ -115,17 +154,22 @@ async def main(seconds: float, rounds: int) -> None:
             results: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
             for _ in range(rounds):
                 for e2ee in (False, True):
-                    results[e2ee].append(await measure(browser, server, e2ee, seconds))
+                    cost = await measure_cost(browser, server, e2ee, seconds)
+                    glass = await measure_glass(browser, server, e2ee, seconds)
+                    results[e2ee].append(cost | glass)
             await browser.close()
     print(
-        "| mode | renderer CPU per page | encode ms/frame | pacing ms/packet | jitter buffer ms"
-        " | decode ms/frame | in the browsers |"
+        "| mode | renderer CPU per page | glass to glass (median) | p90 | frames read/s per page"
+        " | encode ms/frame | pacing ms/packet | jitter buffer ms | decode ms/frame"
+        " | in the browsers (stats) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print(row("in clear", results[False]))
     print(row("end-to-end encrypted", results[True]))
     clear, encrypted = (median([r["cpu"] for r in results[mode]]) for mode in (False, True))
     print(f"renderer CPU, encrypted / clear: {encrypted / clear:.2f}")
+    clear, encrypted = (median([r["glass"] for r in results[mode]]) for mode in (False, True))
+    print(f"glass to glass, encrypted / clear: {encrypted / clear:.2f}")
 
 
 if __name__ == "__main__":
