@@ -61,7 +61,8 @@ async def test_each_hot_path_takes_the_round_trips_postgresql_needs(
             await count("history", patient.http.get("/messages"))
             await count("pending link", other.open(consultation.link("patient")))
             assert other.session is not None
-            admit = {"sessionId": other.session["id"]}
+            # Both devices stay in: replacing one would close ``socket``, counted below.
+            admit = {"sessionId": other.session["id"], "replace": False}
             await count("admission", doctor.http.post("/validate", json=admit))
             await count("socket leave", socket.close())
             await doctor_socket.close()

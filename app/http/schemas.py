@@ -25,6 +25,17 @@ class ValidateRequest(BaseModel):
     model_config = ConfigDict(strict=True)
 
     sessionId: int = Field(ge=1, le=ID_MAX, description="id of the pending session to admit")
+    replace: bool = Field(
+        True,
+        description="log out the device that held the link (its sockets get sessionReplaced"
+        " and are closed); false: both stay in",
+    )
+
+
+class RefuseRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    sessionId: int = Field(ge=1, le=ID_MAX, description="id of the pending session to refuse")
 
 
 class InfosRequest(BaseModel):

@@ -45,6 +45,9 @@ class SessionOut(_Answer):
     validate_fromadmin: Literal[0, 1] = Field(description="0 while the doctor has not admitted it")
     created_at: datetime
     updated_at: datetime
+    device_hint: str | None = Field(
+        None, description='the device that opened it, from its User-Agent ("Chrome on Android")'
+    )
 
 
 class OpenedSessionOut(SessionOut):
@@ -118,6 +121,12 @@ class Validated(_Answer):
     """The session admitted."""
 
     success: int = Field(description="the id of the admitted session")
+
+
+class RefusedSession(_Answer):
+    """The session refused: logged out, and never admitted."""
+
+    refused: int = Field(description="the id of the refused session")
 
 
 class Form(_Answer):

@@ -1,8 +1,8 @@
-"""Participants' sessions: opening links, logging clients in, the waiting room.
+"""Participants' sessions: opening links, logging clients in (the waiting room they may
+open is ``waiting_room``'s).
 
-The doctor hears of the waiting room from here: ``newSessionToValidate`` when a used link
-opens a pending session (and again for each one still waiting when the doctor's socket
-connects), ``newSessionIsValidate`` to the session the doctor admits.
+A used link opened by another client opens a pending session, announced to the doctor with
+``newSessionToValidate`` and the device it came from (``device_hint``).
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,6 @@ from typing import Any, LiteralString
 from app.errors import Refused
 from app.persistence.models._base import iso
 from app.persistence.statements import Statements
-from app.realtime.broker import Audience, Broker, Event
 from app.realtime.notices import published
 from app.services import webhooks
 from app.services.onetoones import ACTIVITY_RESOLUTION, touched
@@ -33,7 +32,9 @@ CALLER_COLUMNS = "caller.session_id, caller.onetoone_id, caller.role, caller.pen
 caller.onetoone_token, caller.reopened_from_id, caller.e2ee"
 
 # What ``public_session`` shows of a session.
-SESSION_COLUMNS = "id, token, role, token_onetime_used, validate_fromadmin, created_at, updated_at"
+SESSION_COLUMNS = (
+    "id, token, role, token_onetime_used, validate_fromadmin, created_at, updated_at, device_hint"
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def admitted(caller: Caller | None, allow_pending: bool = False) -> Caller:
 
 def public_session(row: Any, onetoone_token: str) -> dict[str, Any]:
     """A session's answer from its ``SESSION_COLUMNS``, in that order."""
-    session_id, token, role, used, validated, created_at, updated_at = row[:7]
+    session_id, token, role, used, validated, created_at, updated_at, device = row[:8]
     return {
         "id": session_id,
         "token": token,
@@ -87,6 +88,7 @@ def public_session(row: Any, onetoone_token: str) -> dict[str, Any]:
         "validate_fromadmin": validated,
         "created_at": iso(created_at),
         "updated_at": iso(updated_at),
+        "device_hint": device,
     }
 
 
@@ -99,7 +101,8 @@ def session_json(source: LiteralString) -> LiteralString:
         " 'token_onetime_used', " + source + ".token_onetime_used,"
         " 'validate_fromadmin', " + source + ".validate_fromadmin,"
         " 'created_at', hocovisio_iso(" + source + ".created_at),"
-        " 'updated_at', hocovisio_iso(" + source + ".updated_at))"
+        " 'updated_at', hocovisio_iso(" + source + ".updated_at),"
+        " 'device_hint', " + source + ".device_hint)"
     )
 
 
@@ -147,19 +150,6 @@ async def connect(sql: Statements, credential: str | None) -> Caller | None:
     return caller_of(await sql.one(CONNECT, params))
 
 
-WAITING_ROOM = (
-    "SELECT "
-    + SESSION_COLUMNS
-    + " FROM session WHERE onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0 ORDER BY id"
-)
-
-
-async def pending(sql: Statements, onetoone_id: int, onetoone_token: str) -> list[dict[str, Any]]:
-    """The consultation's waiting room: its sessions not yet admitted, oldest first."""
-    rows = await sql.all(WAITING_ROOM, {"onetoone_id": onetoone_id})
-    return [public_session(row, onetoone_token) for row in rows]
-
-
 # The link and, when the client sent a credential, who it is: one round trip.
 LINK = (
     "WITH "
@@ -202,7 +192,7 @@ OPEN_AS_IS = (
 OPEN_FIRST_USE = (
     _OPEN_HEAD
     + """, opened AS (
-    UPDATE session SET token_onetime_used = 1, updated_at = now()
+    UPDATE session SET token_onetime_used = 1, device_hint = %(device_hint)s, updated_at = now()
     WHERE id = %(session_id)s AND token_onetime_used = 0 AND validate_fromadmin = 1
       AND (SELECT count(*) FROM touched) >= 0
     RETURNING """
@@ -216,9 +206,9 @@ OPEN_PENDING = (
     _OPEN_HEAD
     + """, opened AS (
     INSERT INTO session (onetoone_id, token, role, reopened_from_id, token_onetime_used,
-                         validate_fromadmin)
+                         validate_fromadmin, device_hint)
     SELECT %(onetoone_id)s::integer, %(token)s::text, %(role)s::text,
-           %(reopened_from_id)s::integer, 0, 0
+           %(reopened_from_id)s::integer, 0, 0, %(device_hint)s::text
     WHERE (SELECT count(*) FROM touched) >= 0
     RETURNING """
     + SESSION_COLUMNS
@@ -252,6 +242,7 @@ async def open_link(
     onetoone_token: str,
     session_token: str,
     credential: str | None,
+    device_hint: str | None = None,
 ) -> OpenResult | None:
     """Apply the original specification's rules for ``GET /session/<ot>/<st>``; ``credential``
     is the one the client already holds, if any.
@@ -259,7 +250,8 @@ async def open_link(
     None means "session not valid". A new pending session is announced to the doctor. A
     one-time link's first use is a conditional update of the session's row: of two clients
     racing on it, one wins, and the other, finding it used under the row's lock, waits in
-    the room.
+    the room. ``device_hint`` (see ``device_hints``) is kept by a first use and a pending
+    session.
     """
     params: dict[str, Any] = {
         "credential": credential_param(credential),
@@ -276,7 +268,11 @@ async def open_link(
     ):
         return None
     caller = caller_of(row)
-    params = {"onetoone_id": row.link_onetoone_id, "resolution": ACTIVITY_RESOLUTION}
+    params = {
+        "onetoone_id": row.link_onetoone_id,
+        "resolution": ACTIVITY_RESOLUTION,
+        "device_hint": device_hint,
+    }
 
     async def open_as(statement: LiteralString, opening: Opening, **more: Any) -> OpenResult | None:
         login = None if opening is Opening.LOGGED_IN else new_token()
@@ -313,67 +309,3 @@ async def open_link(
         )
         assert result is not None
     return result
-
-
-async def replay_waiting_room(sql: Statements, broker: Broker, doctor: Caller) -> None:
-    """Tell a doctor's socket that connects about the clients already waiting, as if they
-    had just come.
-
-    Called after the socket subscribed, so none is missed; one arriving in between may be
-    announced twice, and clients key the waiting room by session id.
-    """
-    for session in await pending(sql, doctor.onetoone_id, doctor.onetoone_token):
-        broker.deliver(
-            doctor.onetoone_id,
-            Event("newSessionToValidate", {"session": session}),
-            Audience.sessions(doctor.session_id),
-        )
-
-
-# The target's consultation (NULL: no such session) and, when it was waiting in the doctor's
-# consultation, the session as admitted.
-VALIDATE = (
-    """WITH admitted AS (
-    UPDATE session SET validate_fromadmin = 1, token_onetime_used = 1, updated_at = now()
-    WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0
-    RETURNING """
-    + SESSION_COLUMNS
-    + """, onetoone_id
-), counted AS (
-    INSERT INTO stats (event, onetoone_id, session_id, detail)
-    SELECT 'validated', onetoone_id, id, '{}' FROM admitted
-), published AS ("""
-    + published(
-        "admitted.onetoone_id",
-        "newSessionIsValidate",
-        "jsonb_build_object('sessions', jsonb_build_array(admitted.id))",
-        "jsonb_build_object('session', " + session_json("admitted") + ")",
-        "admitted",
-    )
-    + """)
-SELECT admitted.*, (SELECT onetoone_id FROM session WHERE id = %(session_id)s) AS target,
-       (SELECT count(*) FROM published) AS published
-FROM (SELECT 1) AS one LEFT JOIN admitted ON true"""
-)
-
-
-async def validate(sql: Statements, doctor: Caller, session_id: int) -> None:
-    """Admit a pending session of the doctor's consultation, and tell it so (its socket then
-    leaves the waiting room); admitting it again changes nothing.
-
-    One conditional update: of two admissions racing, one admits and counts it."""
-    if doctor.role != "medecin":
-        raise Refused(403, "only the doctor can validate a session")
-    params = {
-        "session_id": session_id,
-        "onetoone_id": doctor.onetoone_id,
-        "onetoone_token": doctor.onetoone_token,
-    }
-    row = await sql.one(VALIDATE, params)
-    assert row is not None
-    if row.target is None:
-        raise Refused(404, "session not found")
-    if row.target != doctor.onetoone_id:
-        raise Refused(403, "session belongs to another consultation")
-    if row.id is None:
-        return

@@ -20,6 +20,7 @@ EVENTS = frozenset(
         "reopened",  # a logged-in client opened its link again
         "pending",  # a used link opened by another client: a new session in the waiting room
         "validated",  # the doctor admitted a pending session
+        "refused",  # the doctor refused a pending session
         "killed",  # the consultation ended (DELETE /onetoone, monitor, CLI)
         "deleted",  # the consultation and all its data removed (retention, CLI)
         "media_joined",  # a participant joined the media room

@@ -39,7 +39,11 @@ SESSION = obj(
         "token_onetime_used": {"enum": [0, 1]},
         "validate_fromadmin": {"enum": [0, 1]},
     },
-    {"created_at": {"type": "string"}, "updated_at": {"type": "string"}},
+    {
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "device_hint": {"type": ["string", "null"]},
+    },
 )
 UPLOADED = obj(
     {
@@ -200,6 +204,16 @@ CLIENT_REQUESTS: dict[str, tuple[str, Schema, Schema]] = {
 NOTIFICATIONS: dict[str, tuple[str, Schema]] = {
     "newSessionToValidate": ("to the doctor: a client waits", obj({"session": SESSION})),
     "newSessionIsValidate": ("to the waiting client: admitted", obj({"session": SESSION})),
+    "sessionRefused": (
+        "to the waiting client the doctor refused, whose socket then closes (4003), and to the"
+        " doctor",
+        obj({"sessionId": ID}),
+    ),
+    "sessionReplaced": (
+        "to the device that held the link when the doctor admits another in its place; the"
+        " socket then closes (4002) and its login is removed",
+        obj({"sessionId": ID, "by": ID}),
+    ),
     "infoUpdate": (
         "the form changed",
         obj({"id": ID, "data": OBJECT, "session_id": ID, "role": ROLE}),
@@ -345,7 +359,8 @@ def document() -> dict[str, Any]:
                 "requests {request, id, method, data}, answers {response, id, ok, data | "
                 "errorReason}, notifications {notification, method, data}. The server's "
                 "close codes: 4000 ended or stopping, 4001 too slow a reader, 4002 replaced by "
-                "a newer socket of the session."
+                "a newer socket of the session or by another device, 4003 refused by the "
+                "doctor."
             ),
         },
         "channels": {

@@ -24,7 +24,7 @@ from app.realtime.broker import Subscription
 from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
 from app.runtime.state import state
-from app.services import onetoones, presence, sessions
+from app.services import onetoones, presence, sessions, waiting_room
 from app.ws import chat, devices, e2ee, media
 from app.ws import presence as presence_requests
 
@@ -35,6 +35,9 @@ bp = Blueprint("ws", __name__)
 CLOSE_ENDED = 4000
 CLOSE_OVERFLOW = 4001
 CLOSE_REPLACED = 4002
+CLOSE_REFUSED = 4003
+# The events after which the socket of the session they name is closed, and the code.
+CLOSING_EVENTS = {"sessionReplaced": CLOSE_REPLACED, "sessionRefused": CLOSE_REFUSED}
 CLOSE_TRY_AGAIN = 1013
 
 DISPATCHER = Dispatcher(
@@ -98,7 +101,7 @@ async def _connect() -> tuple[Peer, Subscription]:
         )
         if peer.role == "medecin":
             # After subscribing, so that no client arriving meanwhile is missed.
-            await sessions.replay_waiting_room(hocovisio.sql, hocovisio.broker, caller)
+            await waiting_room.replay(hocovisio.sql, hocovisio.broker, caller)
     except BaseException as error:
         await asyncio.shield(_leave(peer, subscription))
         if database_unavailable(error) is not None:
@@ -134,6 +137,8 @@ async def _write(peer: Peer, subscription: Subscription) -> int:
         if event.method == "newSessionIsValidate" and peer.pending:
             peer.pending = subscription.pending = False
             await presence.admitted(state().sql, subscription.socket_id, _socket(peer), _webhooks())
+        elif event.data.get("sessionId") == peer.session_id and event.method in CLOSING_EVENTS:
+            return CLOSING_EVENTS[event.method]
     if subscription.resync:
         return CLOSE_TRY_AGAIN
     if subscription.replaced:

@@ -101,10 +101,15 @@ async def test_a_consultation_answers_as_documented(
     assert "credential" not in reopened["session"]  # the client already logged into it
     pending = check(await intruder.open(consultation.link("patient")))["session"]
     assert pending["validate_fromadmin"] == 0
-    validated = await doctor.http.post(
-        "/validate", json={"sessionId": pending["id"]}, headers=doctor.auth()
-    )
+    # Both devices stay in, so that the patient's requests below go on.
+    admit = {"sessionId": pending["id"], "replace": False}
+    validated = await doctor.http.post("/validate", json=admit, headers=doctor.auth())
     assert check(validated) == {"success": pending["id"]}
+    refused = check(await participant().open(consultation.link("patient")))["session"]
+    refusal = await doctor.http.post(
+        "/refuse", json={"sessionId": refused["id"]}, headers=doctor.auth()
+    )
+    assert check(refusal) == {"refused": refused["id"]}
 
     auth = patient.auth()
     check(await patient.http.post("/session/infos", json={"data": {"w": 72}}, headers=auth))

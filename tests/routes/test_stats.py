@@ -30,6 +30,10 @@ async def test_stats_count_the_events_performed_per_event_and_per_day(
     await patient.open(consultation.link("patient"))  # reopened
     await intruder.open(consultation.link("patient"))  # pending
     await doctor.http.post("/validate", json={"sessionId": intruder.session["id"]})  # validated
+    stranger = participant()
+    await stranger.open(consultation.link("guest"))  # first_use
+    await stranger.open(consultation.link("patient"))  # pending
+    await doctor.http.post("/refuse", json={"sessionId": stranger.session["id"]})  # refused
     await http.delete(f"/onetoone/{consultation.token}", headers=operator(server))  # killed
 
     response = await http.get("/stats", params=query, headers=operator(server))
@@ -37,9 +41,10 @@ async def test_stats_count_the_events_performed_per_event_and_per_day(
     after = response.json()
     assert after["from"] == after["to"] == today
     assert set(after["events"]) == EVENTS
-    performed = {"opened", "first_use", "reopened", "pending", "validated", "killed"}
+    performed = {"opened": 1, "first_use": 2, "reopened": 1, "pending": 2, "validated": 1}
+    performed |= {"refused": 1, "killed": 1}
     for event in EVENTS:
-        expected = before["events"][event] + (event in performed)
+        expected = before["events"][event] + performed.get(event, 0)
         assert after["events"][event] == expected, event
     days = {(d["day"], d["event"]): d["count"] for d in after["days"]}
     assert all(day == today for day, _ in days)

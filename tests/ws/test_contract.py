@@ -129,13 +129,14 @@ async def test_a_whole_consultations_frames_follow_the_document(
         await late.open(consultation.link("patient"))
         waiting = await doctor_socket.event("newSessionToValidate")
         late_socket = await recorded(late, server, frames)
+        await doctor_socket.request("closeProducer", {"producerId": producer})
+        await patient_socket.event("consumerClosed")
+        # Admitted in the patient's place: the first device is told, and its socket closes.
         await doctor.http.post(
             "/validate", json={"sessionId": waiting["session"]["id"]}, headers=doctor.auth()
         )
         await late_socket.event("newSessionIsValidate")
-        await doctor_socket.request("closeProducer", {"producerId": producer})
-        await patient_socket.event("consumerClosed")
-        await patient_socket.close()
+        await patient_socket.event("sessionReplaced")
         await doctor_socket.event("peerLeft")
         await doctor.http.delete(f"/onetoone/{consultation.token}", headers=doctor.auth())
         await doctor_socket.event("consultationEnded")

@@ -1,16 +1,18 @@
-"""Sessions: opening a participant's link, and the doctor admitting a re-opened one."""
+"""Sessions: opening a participant's link, and the doctor admitting or refusing a re-opened
+one."""
 
 from typing import Any
 
-from quart import Blueprint, Response, jsonify
+from quart import Blueprint, Response, jsonify, request
 from quart_schema import validate_request
 
 from app.errors import Refused
 from app.http.auth import COOKIE_NAME, participant_required, request_credential
-from app.http.schemas import ValidateRequest
-from app.http.schemas_responses import OpenedSession, Validated, documented
+from app.http.schemas import RefuseRequest, ValidateRequest
+from app.http.schemas_responses import OpenedSession, RefusedSession, Validated, documented
 from app.runtime.state import state
-from app.services import sessions
+from app.services import sessions, waiting_room
+from app.services.device_hints import device_hint
 from app.services.sessions import Caller
 
 bp = Blueprint("session", __name__)
@@ -20,7 +22,11 @@ bp = Blueprint("session", __name__)
 @documented(OpenedSession, 400, 401, 429, 503)
 async def open_session(onetoone_token: str, session_token: str) -> Response:
     result = await sessions.open_link(
-        state().sql, onetoone_token, session_token, request_credential()
+        state().sql,
+        onetoone_token,
+        session_token,
+        request_credential(),
+        device_hint(request.headers.get("User-Agent")),
     )
     if result is None:
         raise Refused(401, "session not valid")
@@ -41,9 +47,18 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
 
 
 @bp.post("/validate")
-@documented(Validated, 400, 401, 403, 404, 413, 429, 503)
+@documented(Validated, 400, 401, 403, 404, 409, 413, 429, 503)
 @validate_request(ValidateRequest)
 @participant_required()
 async def validate_session(data: ValidateRequest, caller: Caller) -> dict[str, Any]:
-    await sessions.validate(state().sql, caller, data.sessionId)
+    await waiting_room.admit(state().sql, caller, data.sessionId, data.replace)
     return {"success": data.sessionId}
+
+
+@bp.post("/refuse")
+@documented(RefusedSession, 400, 401, 403, 404, 409, 413, 429, 503)
+@validate_request(RefuseRequest)
+@participant_required()
+async def refuse_session(data: RefuseRequest, caller: Caller) -> dict[str, Any]:
+    await waiting_room.refuse(state().sql, caller, data.sessionId)
+    return {"refused": data.sessionId}

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, LargeBinary
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from ._base import created_at_column, updated_at_column
@@ -34,6 +34,12 @@ class Session(SQLModel, table=True):
     validate_fromadmin: int = 1
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+    # The client's kind of device, from its User-Agent, when the link opened this session.
+    device_hint: str | None = Field(default=None, max_length=40)
+    # Refused by the doctor in the waiting room: never admitted, its logins removed.
+    refused_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class SessionCredential(SQLModel, table=True):

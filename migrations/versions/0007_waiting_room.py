@@ -1,0 +1,32 @@
+"""the waiting room: which device waits, and the doctor's refusal
+
+``device_hint`` is what the server made of the client's User-Agent when the link opened a
+session ("Chrome on Android"): the doctor tells two waiting devices apart by it; the
+User-Agent itself is not kept. ``refused_at`` is set when the doctor refuses a waiting
+session: it is then out of the waiting room, its logins are removed, and it cannot be
+admitted.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("session", sa.Column("device_hint", sa.String(40), nullable=True))
+    op.add_column("session", sa.Column("refused_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("session", "refused_at")
+    op.drop_column("session", "device_hint")
