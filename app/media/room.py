@@ -7,6 +7,9 @@ resumed once the client has accepted them (the ``newConsumer`` server request).
 As in mediasoup-demo, the request that causes consumers (``join``, ``produce``) is answered
 first: each consumer is made in a task of its own, so a client slow to accept its
 ``newConsumer`` (up to the request timeout) delays neither the caller nor the other peers.
+
+Each peer's connection quality, from the scores of its streams, is announced to the room
+(``app.media.quality``).
 """
 
 import asyncio
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.errors import Refused
+from app.media.quality import Quality, QualityWatch, level, worst_score
 from app.realtime.peer import Peer, PeerRequestError
 from sfu_control import ActiveSpeakerObserver, Consumer, Producer, Router, WebRtcTransport
 
@@ -78,6 +82,8 @@ class MediaPeer:
     _creating: Counter[Kind] = field(default_factory=Counter)
     # The consumers being made for this peer (see Room.consume_soon).
     _consuming: set[asyncio.Task[None]] = field(default_factory=set)
+    # Its transports whose ICE connection is lost (``disconnected``) for now.
+    ice_lost: set[str] = field(default_factory=set)
 
     @property
     def joined(self) -> bool:
@@ -130,6 +136,10 @@ class MediaPeer:
         self.transports.clear()
 
 
+def _quality(media_peer: MediaPeer, quality: Quality) -> dict[str, Any]:
+    return {"peerId": media_peer.peer.session_id, "quality": quality}
+
+
 class Room:
     def __init__(
         self,
@@ -144,6 +154,7 @@ class Room:
         self.limits = limits
         self.peers: dict[Peer, MediaPeer] = {}
         speaker_observer.on("dominantspeaker", self._on_dominant_speaker)
+        self.quality = QualityWatch(self._quality_of, self._announce_quality)
 
     @property
     def closed(self) -> bool:
@@ -165,6 +176,21 @@ class Room:
         for other in self.others(media_peer):
             for producer in list(other.producers.values()):
                 self.consume_soon(media_peer, other, producer)
+        for other, quality in self.quality.current():
+            if other is not media_peer and other.joined:
+                media_peer.peer.notify_soon("connectionQuality", _quality(other, quality))
+
+    def watch_transport(self, media_peer: MediaPeer, transport: WebRtcTransport) -> None:
+        """Follow the transport's ICE connection: lost, the peer's quality is ``lost``."""
+
+        def ice_state(state: str) -> None:
+            if state == "disconnected":
+                media_peer.ice_lost.add(transport.id)
+            else:
+                media_peer.ice_lost.discard(transport.id)
+            self.quality.changed(media_peer)
+
+        transport.on("icestatechange", ice_state)
 
     async def produce(
         self,
@@ -179,6 +205,7 @@ class Room:
             producer = await transport.produce(kind, rtp_parameters, app_data=app_data)
             media_peer.producers[producer.id] = producer
         producer.on("transportclose", lambda: media_peer.producers.pop(producer.id, None))
+        producer.on("score", lambda _: self.quality.changed(media_peer))
         if kind == "audio":
             await self.speaker_observer.add_producer(producer.id)
         for other in self.others(media_peer):
@@ -270,6 +297,7 @@ class Room:
             peer.notify_soon("consumerClosed", ids)
 
         consumer.on("transportclose", lambda: media_peer.consumers.pop(consumer.id, None))
+        consumer.on("score", lambda _: self.quality.changed(media_peer))
         consumer.on("producerclose", closed)
         consumer.on("producerpause", lambda: peer.notify_soon("producerPaused", ids))
         consumer.on("producerresume", lambda: peer.notify_soon("producerResumed", ids))
@@ -285,12 +313,26 @@ class Room:
             if media_peer.joined:
                 media_peer.peer.notify_soon("activeSpeaker", data)
 
+    def _quality_of(self, media_peer: MediaPeer) -> Quality | None:
+        if media_peer.ice_lost:
+            return "lost"
+        score = worst_score(media_peer.producers.values(), media_peer.consumers.values())
+        return None if score is None else level(score)
+
+    def _announce_quality(self, media_peer: MediaPeer, quality: Quality) -> None:
+        data = _quality(media_peer, quality)
+        for other in self.peers.values():
+            if other.joined:
+                other.peer.notify_soon("connectionQuality", data)
+
     def leave(self, peer: Peer) -> None:
         media_peer = self.peers.pop(peer, None)
         if media_peer is not None:
+            self.quality.forget(media_peer)
             media_peer.close()
 
     def close(self) -> None:
+        self.quality.close()
         for media_peer in self.peers.values():
             media_peer.stop_consuming()
         self.router.close()

@@ -246,6 +246,12 @@ NOTIFICATIONS: dict[str, tuple[str, Schema]] = {
     "consumerClosed": ("a track received ended", CONSUMER_EVENT),
     "producerPaused": ("a track received was paused by its sender", CONSUMER_EVENT),
     "producerResumed": ("a track received was resumed by its sender", CONSUMER_EVENT),
+    "connectionQuality": (
+        "a participant's connection quality changed (its own too), from the SFU's scores of"
+        " what it sends and receives; at most one per participant every 2 s, and the last"
+        " ones known when joining",
+        obj({"peerId": ID, "quality": {"enum": ["good", "fair", "poor", "lost"]}}),
+    ),
     "activeSpeaker": (
         "who speaks",
         obj({"peerId": {"type": ["integer", "null"]}, "producerId": {"type": "string"}}),

@@ -93,6 +93,7 @@ async def create_webrtc_transport(room: Room, me: MediaPeer, data: dict[str, Any
         )
         me.transports[transport.id] = transport
     transport.on("routerclose", lambda: me.transports.pop(transport.id, None))
+    room.watch_transport(me, transport)
     return {
         "id": transport.id,
         "iceParameters": transport.ice_parameters,
