@@ -83,6 +83,11 @@ async def test_doctor_and_patient_hold_a_consultation(
     await wait_for_media(patient)
     await expect(doctor.locator(".tile.remote[data-role=patient]")).to_be_visible()
     await expect(patient.locator(".tile.remote[data-role=medecin]")).to_be_visible()
+    # Each page shows the SFU's word on both connections.
+    for page, other in ((doctor, "patient"), (patient, "medecin")):
+        remote = page.locator(f".tile.remote[data-role={other}] .quality")
+        await expect(remote).to_have_attribute("data-quality", "good", timeout=TIMEOUT_MS)
+        await expect(page.locator(".self .quality")).to_have_text("Connection: good")
     assert await accessibility_violations(doctor) == []
     assert await accessibility_violations(patient) == []
 
@@ -120,27 +125,48 @@ async def test_doctor_and_patient_hold_a_consultation(
     await doctor.screenshot(path=artifacts / "doctor.png", full_page=True)
     await patient.screenshot(path=artifacts / "patient.png", full_page=True)
 
-    # Another client opening the patient's link waits until the doctor admits it.
+    # Another client opening the patient's link waits until the doctor admits it: it sees how
+    # long it has waited, the doctor sees the device, since when, and a count.
     late = await people.page(join_path(consultation, "patient"))
     await expect(late.get_by_role("heading", name="Waiting room")).to_be_visible()
     await expect(late.locator(".consultation")).to_have_count(0)
+    await expect(late.locator(".waited")).to_contain_text("Waiting for 0:0")
     assert await accessibility_violations(late) == []
+    waiting = doctor.locator(".waiting-panel li")
+    await expect(waiting).to_have_count(1)
+    await expect(waiting).to_contain_text("Patient on Chrome on Linux")
+    await expect(waiting).to_contain_text("waiting since")
+    await expect(doctor.locator(".waiting-panel .badge")).to_have_text("1")
+    assert (await doctor.title()).startswith("(1) ")
+    assert await accessibility_violations(doctor) == []
     # A doctor who reloads the page still finds the client waiting, listed once.
-    await expect(doctor.locator(".waiting-panel li")).to_have_count(1)
     await doctor.reload()
     await wait_for_media(doctor)
-    await expect(doctor.locator(".waiting-panel li")).to_have_count(1)
-    await doctor.locator(".waiting-panel li").get_by_role("button", name="Admit").click()
+    await expect(waiting).to_have_count(1)
+    # Admitted, replacing the first device (the default): that one is told and stops.
+    await waiting.get_by_role("button", name="Admit").click()
     await expect(late.locator(".consultation")).to_be_visible(timeout=TIMEOUT_MS)
     await expect(late.locator(".form-panel [name=weight]")).to_have_value("72")
     await wait_for_media(late)
-    await expect(doctor.locator(".waiting-panel li")).to_have_count(0)
+    await expect(waiting).to_have_count(0)
+    await expect(doctor.locator(".waiting-panel")).to_be_hidden()
+    await expect(patient.get_by_role("heading", name="Continued on another device")).to_be_visible()
+    await expect(doctor.locator(".tile.remote[data-role=patient]")).to_have_count(1)
     await late.screenshot(path=artifacts / "admitted-patient.png", full_page=True)
 
+    # A third device on the link, refused: it is told, and the doctor's list empties.
+    refused = await people.page(join_path(consultation, "patient"))
+    await expect(waiting).to_have_count(1)
+    await waiting.get_by_role("button", name="Refuse").click()
+    await expect(
+        refused.get_by_role("heading", name="The doctor did not let you in")
+    ).to_be_visible()
+    await expect(waiting).to_have_count(0)
+
     # The patient leaves; the doctor's page drops its tile.
-    await patient.get_by_role("button", name="Leave").click()
-    await expect(patient.get_by_role("heading", name="You left the consultation")).to_be_visible()
-    await expect(doctor.locator(".tile.remote")).to_have_count(1, timeout=TIMEOUT_MS)
+    await late.get_by_role("button", name="Leave").click()
+    await expect(late.get_by_role("heading", name="You left the consultation")).to_be_visible()
+    await expect(doctor.locator(".tile.remote")).to_have_count(0, timeout=TIMEOUT_MS)
 
 
 async def test_ended_consultation_shows_the_end_screen(
@@ -185,4 +211,4 @@ async def test_operator_page_creates_a_consultation(
 
     doctor = await people.page(doctor_link)
     await expect(doctor.get_by_role("heading", name="Doctor — consultation")).to_be_visible()
-    await expect(doctor.locator(".waiting-panel")).to_be_visible()
+    await expect(doctor.locator(".waiting-panel")).to_be_attached()  # shown once someone waits

@@ -38,8 +38,10 @@ async def test_a_consultation_in_french(server: RunningServer, people: Browsers)
     assert await accessibility_violations(late) == []
     await doctor.locator(".waiting-panel li").get_by_role("button", name="Faire entrer").click()
     await expect(late.locator(".consultation")).to_be_visible()
+    replaced = patient.get_by_role("heading", name="Poursuivie sur un autre appareil")
+    await expect(replaced).to_be_visible()
 
-    await patient.get_by_role("button", name="Quitter").click()
-    left = patient.get_by_role("heading", name="Vous avez quitté la consultation")
+    await late.get_by_role("button", name="Quitter").click()
+    left = late.get_by_role("heading", name="Vous avez quitté la consultation")
     await expect(left).to_be_visible()
-    assert await accessibility_violations(patient) == []
+    assert await accessibility_violations(late) == []

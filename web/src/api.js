@@ -27,7 +27,9 @@ export const api = {
   openSession: (onetooneToken, sessionToken) =>
     call('GET', `/session/${encodeURIComponent(onetooneToken)}/${encodeURIComponent(sessionToken)}`),
   endConsultation: (onetooneToken) => call('DELETE', `/onetoone/${encodeURIComponent(onetooneToken)}`),
-  validate: (sessionId) => call('POST', '/validate', { json: { sessionId } }),
+  validate: (sessionId, replace = true) =>
+    call('POST', '/validate', { json: { sessionId, replace } }),
+  refuse: (sessionId) => call('POST', '/refuse', { json: { sessionId } }),
   readForm: () => call('GET', '/session/infos'),
   updateForm: (data) => call('POST', '/session/infos', { json: { data } }),
   messages: () => call('GET', '/messages'),

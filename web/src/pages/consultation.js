@@ -11,6 +11,7 @@ import { ChatPanel } from '../panels/chat.js';
 import { DevicesPanel, deviceLabel } from '../panels/devices.js';
 import { FormPanel } from '../panels/form.js';
 import { WaitingRoomPanel } from '../panels/waiting.js';
+import { qualityBadge, showQuality } from '../quality.js';
 import { Socket, socketUrl } from '../protoo.js';
 import { roleName } from '../roles.js';
 import { endScreen } from './ended.js';
@@ -24,7 +25,10 @@ const RECONNECT_ATTEMPTS = 15;
 const RECONNECT_MAX_DELAY_MS = 5000;
 // The server closes a session's oldest socket with this code when the session opens one
 // too many (another tab, another device): reconnecting would close the newer one in turn.
+// after `sessionReplaced`, when the doctor admitted another device in its place.
 const CLOSE_REPLACED = 4002;
+// The doctor refused this client in the waiting room (after `sessionRefused`).
+const CLOSE_REFUSED = 4003;
 
 export async function consultationPage(root, onetooneToken, sessionToken) {
   let session;
@@ -114,6 +118,8 @@ class ConsultationPage {
     this.remote = h('div', { class: 'remote-tiles' },
       h('p', { class: 'alone muted' }, this.isDoctor ? t('Waiting for the patient…') : t('Waiting for the doctor…')));
     this.preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'preview' });
+    // This page's own connection, as the server measures it.
+    this.ownQuality = qualityBadge();
     this.micButton = h('button', { type: 'button', onclick: () => this.toggle('audio') });
     this.cameraButton = h('button', { type: 'button', onclick: () => this.toggle('video') });
     this.screenButton = h('button', { type: 'button', onclick: () => this.toggleScreen() });
@@ -131,27 +137,39 @@ class ConsultationPage {
     this.layout = h('div', { class: `consultation role-${this.session.role}` },
       h('section', { class: 'stage' },
         h('h1', {}, t('{role} — consultation', { role: roleName(this.session.role) })),
+        // First on the page, phones included: someone waiting is what the doctor must see.
+        this.waiting?.element,
         this.security,
         this.screens,
         this.remote,
-        h('div', { class: 'self' }, this.preview, controls),
+        h('div', { class: 'self' }, this.preview, this.ownQuality, controls),
         this.devices.element),
       h('aside', { class: 'side' },
-        this.waiting?.element, this.form.element, this.chat.element));
+        this.form.element, this.chat.element));
   }
 
   listen() {
     const socket = this.socket;
     socket.onClose = (code) => {
-      if (code !== CLOSE_REPLACED) this.reconnect();
-      else this.finish(t('Opened elsewhere'), t('This consultation was opened in another window.'), true);
+      if (code === CLOSE_REFUSED) {
+        this.finish(t('The doctor did not let you in'), t('You can close this page.'));
+      } else if (code === CLOSE_REPLACED && this.replaced) {
+        this.finish(t('Continued on another device'), t('The doctor let you in on another device: the consultation goes on there.'));
+      } else if (code === CLOSE_REPLACED) {
+        this.finish(t('Opened elsewhere'), t('This consultation was opened in another window.'), true);
+      } else {
+        this.reconnect();
+      }
     };
+    socket.on('sessionReplaced', () => { this.replaced = true; });
+    socket.on('sessionRefused', ({ sessionId }) => this.waiting?.remove(sessionId));
     socket.on('serverShutdown', () => this.notice(t('The server is restarting; reconnecting…')));
     socket.onRequest((method, data) => {
       if (method !== 'newConsumer') throw new Error(`unknown request ${method}`);
       return this.media.consume(data);
     });
     socket.on('peerJoined', ({ peerId, role }) => {
+      this.waiting?.remove(peerId);
       this.seen(peerId, role);
       this.notice(t('{role} joined.', { role: roleName(role) }));
     });
@@ -165,6 +183,10 @@ class ConsultationPage {
     });
     socket.on('producerPaused', ({ consumerId }) => this.consumerPaused(consumerId, true));
     socket.on('producerResumed', ({ consumerId }) => this.consumerPaused(consumerId, false));
+    socket.on('connectionQuality', ({ peerId, quality }) => {
+      if (peerId === this.session.id) showQuality(this.ownQuality, quality);
+      else this.tiles.get(peerId)?.quality(quality);
+    });
     socket.on('activeSpeaker', ({ peerId }) => {
       for (const tile of this.tiles.values()) tile.speaking(tile.peerId === peerId);
     });
@@ -306,14 +328,31 @@ class ConsultationPage {
 
   waitForAdmission() {
     setStatus(t('In the waiting room'));
+    const since = Date.parse(this.session.created_at) || Date.now();
+    const waited = h('p', { class: 'waited muted' });
+    const tick = () => {
+      const seconds = Math.max(0, Math.round((Date.now() - since) / 1000));
+      const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+      waited.textContent = t('Waiting for {time}', { time: clock });
+    };
+    tick();
+    const timer = setInterval(tick, 1000);
     show(this.root, h('section', { class: 'panel waiting-screen' },
       h('h1', {}, t('Waiting room')),
-      h('p', {}, t('This link was already opened elsewhere. The doctor has been told you are here and will let you in shortly.')),
-      h('div', { class: 'spinner' })));
+      h('p', {}, t('The doctor knows you are here and will let you in. Please keep this page open.')),
+      h('div', { class: 'spinner' }),
+      waited,
+      h('button', { type: 'button', class: 'leave', onclick: () => this.leaveWaitingRoom() },
+        t('Leave'))));
     return new Promise((resolve) => {
       this.admit = resolve;
       this.socket.on('newSessionIsValidate', resolve);
-    });
+    }).finally(() => clearInterval(timer));
+  }
+
+  leaveWaitingRoom() {
+    this.finish(t('You left the waiting room'), t('You can open the link again to come back.'), true);
+    this.admit?.();
   }
 
   async loadPeers() {

@@ -2,6 +2,7 @@
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { qualityBadge, showQuality } from '../quality.js';
 import { roleName } from '../roles.js';
 
 export class RemoteTile {
@@ -10,14 +11,20 @@ export class RemoteTile {
     this.kinds = new Map();
     this.video = h('video', { autoplay: true, playsInline: true, muted: true });
     this.audio = h('audio', { autoplay: true });
-    this.caption = h('figcaption', {}, roleName(role));
+    this.name = h('span', {}, roleName(role));
+    this.qualityBadge = qualityBadge();
+    this.caption = h('figcaption', {}, this.name, this.qualityBadge);
     this.element = h('figure', { class: 'tile remote no-video', 'data-peer-id': peerId, 'data-role': role || '' },
       this.video, this.audio, h('div', { class: 'placeholder' }, t('Camera off')), this.caption);
   }
 
   setRole(role) {
-    this.caption.textContent = roleName(role);
+    this.name.textContent = roleName(role);
     this.element.dataset.role = role || '';
+  }
+
+  quality(level) {
+    showQuality(this.qualityBadge, level);
   }
 
   attach(consumer) {
