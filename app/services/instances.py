@@ -28,10 +28,6 @@ LIST = """SELECT i.id, i.name, i.rtc, i.started_at, i.lease_until - now() AS lea
        (SELECT count(*) FROM live_socket s WHERE s.instance_id = i.id) AS sockets,
        (SELECT count(*) FROM media_home h WHERE h.instance_id = i.id) AS media_homes
 FROM instance i ORDER BY i.id"""
-ONLINE = (
-    "SELECT DISTINCT session_id, role FROM live_socket"
-    " WHERE onetoone_id = %(onetoone_id)s AND NOT pending"
-)
 
 
 @dataclass
@@ -70,10 +66,3 @@ async def leave(sql: Statements, instance: Instance) -> None:
 async def listed(sql: Statements) -> list[Any]:
     """The instances registered now (a dead one until its lease expires)."""
     return await sql.all(LIST, {})
-
-
-async def online_sessions(sql: Statements, onetoone_id: int) -> dict[int, str]:
-    """The consultation's validated sessions with an open socket on any instance, and their
-    roles."""
-    rows = await sql.all(ONLINE, {"onetoone_id": onetoone_id})
-    return {row.session_id: row.role for row in rows}

@@ -82,7 +82,17 @@ USB = obj(
     {"vendor_id": {"type": "string"}, "product_id": {"type": "string"}},
     {"node": {"type": ["string", "null"]}},
 )
-PEERS = obj({"peers": {"type": "array", "items": obj({"id": ID, "role": ROLE})}})
+MEDIA_STATE = obj(
+    {"camera": {"enum": ["on", "off", "none"]}, "microphone": {"enum": ["on", "muted", "none"]}}
+)
+PEERS = obj(
+    {
+        "peers": {
+            "type": "array",
+            "items": obj({"id": ID, "role": ROLE}, {"mediaState": MEDIA_STATE}),
+        }
+    }
+)
 TRANSPORT = obj({"transportId": {"type": "string"}})
 PRODUCER = obj({"producerId": {"type": "string"}})
 CONSUMER = obj({"consumerId": {"type": "string"}})
@@ -117,7 +127,13 @@ CLIENT_REQUESTS: dict[str, tuple[str, Schema, Schema]] = {
         obj({"text": {"type": "string"}}),
         obj({"message": MESSAGE}),
     ),
-    "getPeers": ("the other sessions online", OBJECT, PEERS),
+    "getPeers": ("the other sessions online, with their media state once known", OBJECT, PEERS),
+    "setMediaState": (
+        "what this page sends: camera on, off or none, microphone on, muted or none; the"
+        " others get mediaState",
+        MEDIA_STATE,
+        OBJECT,
+    ),
     "deviceConnected": ("a station reports a plugged device", USB, obj({"device": DEVICE})),
     "deviceDisconnected": ("a station reports an unplugged device", USB, obj({"device": DEVICE})),
     "announceE2eeKey": (
@@ -246,6 +262,16 @@ NOTIFICATIONS: dict[str, tuple[str, Schema]] = {
     "consumerClosed": ("a track received ended", CONSUMER_EVENT),
     "producerPaused": ("a track received was paused by its sender", CONSUMER_EVENT),
     "producerResumed": ("a track received was resumed by its sender", CONSUMER_EVENT),
+    "mediaState": (
+        "what another participant's page sends now (none: no device, or permission refused)",
+        obj(
+            {
+                "peerId": ID,
+                "camera": {"enum": ["on", "off", "none"]},
+                "microphone": {"enum": ["on", "muted", "none"]},
+            }
+        ),
+    ),
     "connectionQuality": (
         "a participant's connection quality changed (its own too), from the SFU's scores of"
         " what it sends and receives; at most one per participant every 2 s, and the last"

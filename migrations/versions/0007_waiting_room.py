@@ -1,10 +1,11 @@
-"""the waiting room: which device waits, and the doctor's refusal
+"""the waiting room (which device waits, the doctor's refusal) and each socket's media state
 
 ``device_hint`` is what the server made of the client's User-Agent when the link opened a
 session ("Chrome on Android"): the doctor tells two waiting devices apart by it; the
 User-Agent itself is not kept. ``refused_at`` is set when the doctor refuses a waiting
 session: it is then out of the waiting room, its logins are removed, and it cannot be
-admitted.
+admitted. ``live_socket.media_state`` is what the socket's page says it sends
+(``{camera, microphone}``), told to the others and read by ``getPeers``.
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -25,8 +27,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("session", sa.Column("device_hint", sa.String(40), nullable=True))
     op.add_column("session", sa.Column("refused_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("live_socket", sa.Column("media_state", postgresql.JSONB, nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("live_socket", "media_state")
     op.drop_column("session", "refused_at")
     op.drop_column("session", "device_hint")
