@@ -50,12 +50,14 @@ View = Callable[..., Awaitable[Any]]
 
 
 def operator_required(view: View) -> View:
-    """401 unless the request carries the operator key."""
+    """401 unless the request carries the operator key: "required" without a bearer token,
+    "not valid" with another one (the operator's page then says which)."""
 
     @wraps(view)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not is_operator(request.headers):
-            raise Refused(401, "operator key required")
+            given = bearer_token(request.headers) is not None
+            raise Refused(401, "operator key not valid" if given else "operator key required")
         return await view(*args, **kwargs)
 
     return wrapper
