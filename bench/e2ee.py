@@ -28,7 +28,7 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.client import create_consultation
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SKIP_PREJOIN
 from tests.e2e.test_consultation import join_path, wait_for_media
 from tests.server import RunningServer, hocovisio, postgres
 
@@ -77,6 +77,7 @@ async def consultation_pages(
     contexts, pages = [], []
     for role in ("medecin", "patient"):
         context = await browser.new_context(base_url=server.base_url)
+        await context.add_init_script(SKIP_PREJOIN)
         if stamped:
             await context.add_init_script(STAMPED_CAMERA)
         contexts.append(context)

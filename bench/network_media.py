@@ -27,7 +27,7 @@ import httpx
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.client import create_consultation
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SKIP_PREJOIN
 from tests.e2e.test_consultation import join_path, wait_for_media
 from tests.e2e.test_simulcast import CAP_BITS, wait_for_layer
 from tests.server import RunningServer, hocovisio, postgres
@@ -80,6 +80,7 @@ async def consultation(server: RunningServer, browser: Browser, relay: bool) -> 
         context = await browser.new_context(
             base_url=server.base_url, viewport={"width": 1280, "height": 800}
         )
+        await context.add_init_script(SKIP_PREJOIN)
         pages[role] = await context.new_page()
         await pages[role].goto(join_path(made, role) + suffix)
     for page in pages.values():

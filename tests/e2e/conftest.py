@@ -41,15 +41,15 @@ async def playwright() -> AsyncIterator[Playwright]:
         yield running
 
 
-async def launch(playwright: Playwright, *args: str) -> Browser:
-    """Debian's Chromium with the fake devices, and ``args`` (another camera, say)."""
+async def launch(playwright: Playwright, *args: str, consent: bool = True) -> Browser:
+    """Debian's Chromium with the fake devices, and ``args`` (another camera, say). Without
+    ``consent``, the camera and microphone are refused until a context grants them."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run `make setup` (scripts/setup-system.sh)")
     if not (WEB_DIST / "index.html").exists():
         pytest.fail("the web client is not built: run `make web`")
-    return await playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *args]
-    )
+    chosen = [a for a in CHROMIUM_ARGS if consent or a != "--use-fake-ui-for-media-stream"]
+    return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*chosen, *args])
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +66,13 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+# What a person who ticked "join directly next time" has in their browser: the page joins with
+# the camera and microphone at once, without the pre-join step (which its own tests show).
+SKIP_PREJOIN = (
+    "try { localStorage.setItem('hocovisio.devices', JSON.stringify({skip: true})) } catch {}"
+)
+
+
 class Browsers:
     """Browser contexts (separate cookie jars, i.e. separate people) and their page errors."""
 
@@ -75,10 +82,20 @@ class Browsers:
         self.contexts: list[BrowserContext] = []
         self.errors: list[str] = []
 
-    async def page(self, path: str, locale: str = "en-US") -> Page:
+    async def page(
+        self,
+        path: str,
+        locale: str = "en-US",
+        prejoin: bool = False,
+        viewport: tuple[int, int] = (1280, 800),
+    ) -> Page:
+        """A new person's page; ``prejoin``: they see the step before joining."""
+        width, height = viewport
         context = await self.browser.new_context(
-            base_url=self.base_url, viewport={"width": 1280, "height": 800}, locale=locale
+            base_url=self.base_url, viewport={"width": width, "height": height}, locale=locale
         )
+        if not prejoin:
+            await context.add_init_script(SKIP_PREJOIN)
         self.contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(str(error)))

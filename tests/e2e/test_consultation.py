@@ -197,7 +197,9 @@ async def test_operator_page_creates_a_consultation(
     operator = await people.page("/")
     await operator.get_by_placeholder("Operator key").fill("not the key")
     await operator.get_by_role("button", name="New consultation").click()
-    await expect(operator.locator(".error")).to_contain_text("No consultation created")
+    await expect(operator.locator(".error")).to_contain_text(
+        "No consultation created: operator key not valid"
+    )
 
     await operator.get_by_placeholder("Operator key").fill(server.operator_key)
     await operator.get_by_role("button", name="New consultation").click()

@@ -21,7 +21,6 @@ const FR = {
   'Connection failed': 'La connexion a échoué',
   'Connecting…': 'Connexion…',
   'Could not load the consultation: {error}': "La consultation n'a pas pu être chargée : {error}",
-  'No camera or microphone: {error}': 'Pas de caméra ni de micro : {error}',
   'The connection to the server was lost; reconnecting…':
     'La connexion au serveur a été perdue ; reconnexion…',
   'Reconnecting…': 'Reconnexion…',
@@ -95,6 +94,35 @@ const FR = {
   'The form was not saved: {error}': "Le formulaire n'a pas été enregistré : {error}",
   Admit: 'Faire entrer',
   Refuse: 'Refuser',
+  Messages: 'Messages',
+  'The other participants were told. You can close this page.':
+    'Les autres participants ont été prévenus. Vous pouvez fermer cette page.',
+  unread: 'non lus',
+  'No camera': 'Pas de caméra',
+  'No microphone': 'Pas de micro',
+  Muted: 'Micro coupé',
+  'Could not tell the others about your camera: {error}':
+    "Les autres n'ont pas pu être informés de votre caméra : {error}",
+  'Check your camera and microphone': 'Vérifiez votre caméra et votre micro',
+  Camera: 'Caméra',
+  Microphone: 'Micro',
+  'Microphone level': 'Niveau du micro',
+  Join: 'Rejoindre',
+  'Join without camera': 'Rejoindre sans caméra',
+  'Join without camera or microphone': 'Rejoindre sans caméra ni micro',
+  'Join directly next time on this browser': 'Rejoindre directement la prochaine fois sur ce navigateur',
+  'Before joining': 'Avant de rejoindre',
+  'Your browser did not allow the camera and microphone.':
+    "Votre navigateur n'a pas autorisé la caméra et le micro.",
+  'No camera or microphone could be used: {error}':
+    "Aucune caméra ni aucun micro n'a pu être utilisé : {error}",
+  'Click the camera icon or the padlock at the left of the address bar.':
+    "Cliquez sur l'icône de caméra ou le cadenas à gauche de la barre d'adresse.",
+  'Allow the camera and the microphone for this site.':
+    'Autorisez la caméra et le micro pour ce site.',
+  'Press Try again.': 'Appuyez sur Réessayer.',
+  'Try again': 'Réessayer',
+  'Device {n}': 'Appareil {n}',
   'Connection: good': 'Connexion : bonne',
   'Connection: fair': 'Connexion : moyenne',
   'Connection: poor': 'Connexion : mauvaise',

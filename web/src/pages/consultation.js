@@ -11,10 +11,11 @@ import { ChatPanel } from '../panels/chat.js';
 import { DevicesPanel, deviceLabel } from '../panels/devices.js';
 import { FormPanel } from '../panels/form.js';
 import { WaitingRoomPanel } from '../panels/waiting.js';
-import { qualityBadge, showQuality } from '../quality.js';
 import { Socket, socketUrl } from '../protoo.js';
+import { qualityBadge, showQuality } from '../quality.js';
 import { roleName } from '../roles.js';
 import { endScreen } from './ended.js';
+import { prejoin } from './prejoin.js';
 import { RemoteTile } from './tiles.js';
 
 const NOTICE_MS = 6000;
@@ -108,6 +109,7 @@ class ConsultationPage {
     this.devices = new DevicesPanel();
     this.waiting = this.isDoctor ? new WaitingRoomPanel({ onError }) : null;
     this.notices = h('div', { class: 'notices', role: 'status' });
+    this.heading = h('h1', {}, t('{role} — consultation', { role: roleName(this.session.role) }));
     // The verification codes of an end-to-end encrypted consultation, one per other person.
     this.codeList = h('dl', { class: 'codes' });
     this.security = this.e2ee
@@ -127,8 +129,14 @@ class ConsultationPage {
     this.screens = h('div', { class: 'screens' });
     this.screenConsumers = new Map();
     this.updateButtons();
+    // On a phone the chat sits below the video: this button takes you there, and counts what
+    // arrived while it was out of sight.
+    this.unread = h('span', { class: 'badge', hidden: true });
+    this.unreadWords = h('span', { class: 'visually-hidden', hidden: true }, t('unread'));
+    this.chatButton = h('button', { type: 'button', class: 'secondary chat-button', onclick: () => this.openChat() },
+      t('Messages'), ' ', this.unread, ' ', this.unreadWords);
     const controls = h('div', { class: 'controls' },
-      this.micButton, this.cameraButton, this.screenButton,
+      this.micButton, this.cameraButton, this.screenButton, this.chatButton,
       h('button', { type: 'button', class: 'leave', onclick: () => this.leave() }, t('Leave')),
       this.isDoctor
         ? h('button', { type: 'button', class: 'danger', onclick: () => this.endConsultation() },
@@ -136,13 +144,17 @@ class ConsultationPage {
         : null);
     this.layout = h('div', { class: `consultation role-${this.session.role}` },
       h('section', { class: 'stage' },
-        h('h1', {}, t('{role} — consultation', { role: roleName(this.session.role) })),
+        this.heading,
+        this.notices,
         // First on the page, phones included: someone waiting is what the doctor must see.
         this.waiting?.element,
         this.security,
         this.screens,
         this.remote,
-        h('div', { class: 'self' }, this.preview, this.ownQuality, controls),
+        h('div', { class: 'self' },
+          h('div', { class: 'own-video no-video' }, this.preview,
+            h('p', { class: 'placeholder' }, t('Camera off'))),
+          this.ownQuality, controls),
         this.devices.element),
       h('aside', { class: 'side' },
         this.form.element, this.chat.element));
@@ -183,6 +195,9 @@ class ConsultationPage {
     });
     socket.on('producerPaused', ({ consumerId }) => this.consumerPaused(consumerId, true));
     socket.on('producerResumed', ({ consumerId }) => this.consumerPaused(consumerId, false));
+    socket.on('mediaState', ({ peerId, camera, microphone }) => {
+      this.tile(peerId).mediaState({ camera, microphone });
+    });
     socket.on('connectionQuality', ({ peerId, quality }) => {
       if (peerId === this.session.id) showQuality(this.ownQuality, quality);
       else this.tiles.get(peerId)?.quality(quality);
@@ -191,11 +206,15 @@ class ConsultationPage {
       for (const tile of this.tiles.values()) tile.speaking(tile.peerId === peerId);
     });
     socket.on('mediaReset', () => this.restartMedia());
-    socket.on('consultationEnded', () =>
-      this.finish(t('The consultation has ended'), t('Thank you. You can close this page.')));
+    socket.on('consultationEnded', () => this.finish(t('The consultation has ended'), this.isDoctor
+      ? t('The other participants were told. You can close this page.')
+      : t('Thank you. You can close this page.')));
     socket.on('newSessionToValidate', ({ session }) => this.waiting?.add(session));
     socket.on('infoUpdate', ({ data }) => this.form.apply(data || {}));
-    socket.on('newMessage', ({ message }) => this.chat.add(message));
+    socket.on('newMessage', ({ message }) => {
+      this.chat.add(message);
+      if (message.session_id !== this.session.id) this.messageArrived();
+    });
     socket.on('deviceConnected', (entry) => this.devices.connected(entry));
     socket.on('deviceDisconnected', (entry) => this.devices.disconnected(entry));
   }
@@ -211,17 +230,18 @@ class ConsultationPage {
     if (this.finished) return;
     this.admitted = true;
     await this.announceKey();
+    this.localStream = await prejoin(this.root);
+    if (this.finished) return;
     show(this.root, this.layout);
+    // Messages shown before (in the waiting room) were put at the bottom of the window.
+    this.heading.after(this.notices);
+    this.watchChat();
     setStatus(t('Connecting…'));
     try {
       await Promise.all([this.form.load(), this.chat.load(), this.devices.load(), this.loadPeers()]);
     } catch (error) {
       this.notice(t('Could not load the consultation: {error}', { error: error.message }));
     }
-    this.localStream = await localMedia().catch((error) => {
-      this.notice(t('No camera or microphone: {error}', { error: error.message }));
-      return null;
-    });
     this.preview.srcObject = this.localStream;
     try {
       await this.startMedia();
@@ -357,7 +377,26 @@ class ConsultationPage {
 
   async loadPeers() {
     const { peers } = await this.socket.request('getPeers');
-    for (const peer of peers) this.seen(peer.id, peer.role);
+    for (const peer of peers) {
+      this.seen(peer.id, peer.role);
+      if (peer.mediaState) this.tile(peer.id).mediaState(peer.mediaState);
+    }
+  }
+
+  // Tell the others what this page sends: they cannot tell a missing camera from one turned
+  // off by the tracks they receive.
+  async reportMediaState() {
+    const has = (kind) => Boolean(this.media?.producers.has(kind));
+    const state = {
+      camera: !has('video') ? 'none' : this.muted.has('video') ? 'off' : 'on',
+      microphone: !has('audio') ? 'none' : this.muted.has('audio') ? 'muted' : 'on',
+    };
+    this.preview.parentElement?.classList.toggle('no-video', state.camera !== 'on');
+    try {
+      await this.socket.request('setMediaState', state);
+    } catch (error) {
+      this.notice(t('Could not tell the others about your camera: {error}', { error: error.message }));
+    }
   }
 
   async startMedia() {
@@ -373,6 +412,7 @@ class ConsultationPage {
     for (const peer of peers) this.seen(peer.id, peer.role);
     setStatus(t('Connected'));
     this.updateButtons();
+    await this.reportMediaState();
   }
 
   mediaFailed(error) {
@@ -493,6 +533,7 @@ class ConsultationPage {
       this.notice(t('Could not switch: {error}', { error: error.message }));
     }
     this.updateButtons();
+    await this.reportMediaState();
   }
 
   updateButtons() {
@@ -513,6 +554,28 @@ class ConsultationPage {
   who(sessionId) {
     if (sessionId === this.session.id) return t('You');
     return roleName(this.roles.get(sessionId));
+  }
+
+  // Counted as unread while the chat is out of sight (below the fold on a phone).
+  messageArrived() {
+    if (this.chatInView) return;
+    this.unreadCount = (this.unreadCount || 0) + 1;
+    this.unread.textContent = String(this.unreadCount);
+    this.unread.hidden = this.unreadWords.hidden = false;
+  }
+
+  openChat() {
+    this.chat.element.scrollIntoView({ block: 'start' });
+    this.chat.text.focus({ preventScroll: true });
+  }
+
+  watchChat() {
+    new IntersectionObserver(([entry]) => {
+      this.chatInView = entry.isIntersecting;
+      if (!this.chatInView) return;
+      this.unreadCount = 0;
+      this.unread.hidden = this.unreadWords.hidden = true;
+    }, { threshold: 0.3 }).observe(this.chat.element);
   }
 
   notice(text) {
@@ -543,15 +606,5 @@ class ConsultationPage {
     this.e2ee?.close();
     for (const track of this.localStream?.getTracks() || []) track.stop();
     endScreen(this.root, title, text, { rejoin });
-  }
-}
-
-async function localMedia() {
-  // 720p, so that the camera's three simulcast layers are 180p, 360p and 720p.
-  const video = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 } };
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: true, video });
-  } catch {
-    return navigator.mediaDevices.getUserMedia({ audio: true });
   }
 }
