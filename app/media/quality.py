@@ -5,8 +5,11 @@ mediasoup scores each RTP stream from 0 to 10 from the packets lost on it (about
 ``10 x delivered^4``: 5 % lost gives 8, 10 % gives 7, 20 % gives 4, 50 % gives 1). A
 participant's score is the worst of what it sends (each producer: its best stream, since a
 simulcast sender drops its top layers on purpose when short of bandwidth) and what it receives
-(each consumer's score: the stream the SFU sends it, from its receiver reports). Paused
-tracks do not count. A transport whose ICE connection is lost makes it ``lost`` at once.
+(each consumer's score: the stream the SFU sends it, from its receiver reports). A simulcast
+video received below the layer it asked for, when the sender does send that layer, means its
+downlink is short of bandwidth (the SFU dropped layers to fit): at most ``fair``, and
+``poor`` when no layer fits at all. Paused tracks do not count. A transport whose ICE
+connection is lost makes it ``lost`` at once.
 
 Each participant's level is announced to everyone in the room when it changes, at most once
 per ``interval`` seconds; the last change always arrives.
@@ -31,8 +34,17 @@ def level(score: int) -> Quality:
     return "poor" if score >= 1 else "lost"
 
 
-def worst_score(producers: Iterable[Any], consumers: Iterable[Any]) -> int | None:
-    """The participant's score from its producers and consumers; None without live media."""
+# The scores a consumer held back by bandwidth counts for: one layer or more below what it
+# asked for, and nothing at all.
+SHORT_OF_BANDWIDTH = 6
+NOTHING_FITS = 3
+
+
+def worst_score(
+    producers: Iterable[Any], consumers: Iterable[Any], producer_of: Callable[[str], Any]
+) -> int | None:
+    """The participant's score from its producers and consumers (``producer_of`` finds a
+    consumer's producer by id); None without live media."""
     scores = []
     for producer in producers:
         streams = [stream["score"] for stream in producer.score]
@@ -40,8 +52,23 @@ def worst_score(producers: Iterable[Any], consumers: Iterable[Any]) -> int | Non
             scores.append(max(streams))
     for consumer in consumers:
         if not (consumer.paused or consumer.producer_paused or consumer.closed):
-            scores.append(consumer.score["score"])
+            scores.append(min(consumer.score["score"], _layers_score(consumer, producer_of)))
     return min(scores) if scores else None
+
+
+def _layers_score(consumer: Any, producer_of: Callable[[str], Any]) -> int:
+    """10 unless the SFU sends a simulcast consumer less than it asked for and could have."""
+    producer = producer_of(consumer.producer_id)
+    if consumer.type != "simulcast" or producer is None or consumer.preferred_layers is None:
+        return 10
+    sent = [s.get("encodingIdx", 0) for s in producer.score if s["score"] > 0]
+    if not sent:
+        return 10
+    wanted = min(consumer.preferred_layers["spatialLayer"], max(sent))
+    current = consumer.current_layers
+    if current is None:
+        return NOTHING_FITS
+    return SHORT_OF_BANDWIDTH if current["spatialLayer"] < wanted else 10
 
 
 @dataclass(eq=False)

@@ -301,10 +301,12 @@ class Room:
         consumer.on("producerclose", closed)
         consumer.on("producerpause", lambda: peer.notify_soon("producerPaused", ids))
         consumer.on("producerresume", lambda: peer.notify_soon("producerResumed", ids))
-        consumer.on(
-            "layerschange",
-            lambda layers: peer.notify_soon("consumerLayersChanged", {**ids, **_layers(layers)}),
-        )
+
+        def layers_changed(layers: dict[str, Any] | None) -> None:
+            peer.notify_soon("consumerLayersChanged", {**ids, **_layers(layers)})
+            self.quality.changed(media_peer)
+
+        consumer.on("layerschange", layers_changed)
 
     def _on_dominant_speaker(self, event: dict[str, Any]) -> None:
         producer = event["producer"]
@@ -316,8 +318,16 @@ class Room:
     def _quality_of(self, media_peer: MediaPeer) -> Quality | None:
         if media_peer.ice_lost:
             return "lost"
-        score = worst_score(media_peer.producers.values(), media_peer.consumers.values())
+        score = worst_score(
+            media_peer.producers.values(), media_peer.consumers.values(), self._producer
+        )
         return None if score is None else level(score)
+
+    def _producer(self, producer_id: str) -> Producer | None:
+        for media_peer in self.peers.values():
+            if producer_id in media_peer.producers:
+                return media_peer.producers[producer_id]
+        return None
 
     def _announce_quality(self, media_peer: MediaPeer, quality: Quality) -> None:
         data = _quality(media_peer, quality)
