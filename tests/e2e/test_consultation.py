@@ -81,6 +81,8 @@ async def test_doctor_and_patient_hold_a_consultation(
 
     await wait_for_media(doctor)
     await wait_for_media(patient)
+    for page in (doctor, patient):
+        await expect(page.locator("#status")).to_have_text("Connected")
     await expect(doctor.locator(".tile.remote[data-role=patient]")).to_be_visible()
     await expect(patient.locator(".tile.remote[data-role=medecin]")).to_be_visible()
     # Each page shows the SFU's word on both connections.
@@ -167,6 +169,7 @@ async def test_doctor_and_patient_hold_a_consultation(
     await late.get_by_role("button", name="Leave").click()
     await expect(late.get_by_role("heading", name="You left the consultation")).to_be_visible()
     await expect(doctor.locator(".tile.remote")).to_have_count(0, timeout=TIMEOUT_MS)
+    await expect(doctor.locator("#status")).to_have_text("Waiting for the patient…")
 
 
 async def test_ended_consultation_shows_the_end_screen(

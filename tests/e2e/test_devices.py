@@ -27,7 +27,7 @@ async def test_doctor_sees_a_plugged_device_and_its_video(
 ) -> None:
     consultation = await new_consultation(server)
     doctor = await people.page(join_path(consultation, "medecin"))
-    await expect(doctor.locator("#status")).to_have_text("Connected")
+    await expect(doctor.locator("#status")).to_have_text("Waiting for the patient…")
 
     assert (await station.open(consultation.link("guest"))).status_code == 200
     socket = await station.socket()

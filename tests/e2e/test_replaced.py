@@ -17,7 +17,8 @@ async def test_a_replaced_page_stops_and_leaves_the_newer_sockets_alone(
 ) -> None:
     consultation = await new_consultation(server)
     page = await people.page(join_path(consultation, "medecin"))
-    await expect(page.locator("#status")).to_have_text("Connected")
+    # Alone: connected to the server, but nobody's media flows yet.
+    await expect(page.locator("#status")).to_have_text("Waiting for the patient…")
 
     # The doctor opens the consultation twice more elsewhere: same session, newer sockets.
     elsewhere = participant()

@@ -404,13 +404,17 @@ class ConsultationPage {
       onConsumer: (consumer, info) => this.consumerAdded(consumer, info),
       onConsumerClosed: (consumerId) => this.consumerRemoved(consumerId),
       onConsumerPaused: (consumerId, paused) => this.consumerPaused(consumerId, paused),
-      onPath: (state) => setStatus(state === 'lost' ? t('Reconnecting media…') : t('Connected')),
+      onPath: (state) => {
+        this.pathLost = state === 'lost';
+        this.updateStatus();
+      },
       onLost: () => this.restartMedia(),
     }, networkOptions(), this.e2ee);
     this.mediaStarts = (this.mediaStarts || 0) + 1;
     const peers = await this.media.start(this.localStream, this.muted);
     for (const peer of peers) this.seen(peer.id, peer.role);
-    setStatus(t('Connected'));
+    this.pathLost = false;
+    this.updateStatus();
     this.updateButtons();
     await this.reportMediaState();
   }
@@ -463,9 +467,24 @@ class ConsultationPage {
     this.tiles.get(peerId)?.element.remove();
     this.tiles.delete(peerId);
     this.remote.classList.toggle('occupied', this.tiles.size > 0);
+    this.updateStatus();
+  }
+
+  // "Connected" once someone's sound or picture reaches this page, not merely the server.
+  updateStatus() {
+    // While the socket reconnects, that is what the status says.
+    if (this.finished || this.reconnecting) return;
+    const flowing = (element) => element.srcObject?.getTracks().some((track) => !track.muted);
+    const receiving = [...this.tiles.values()]
+      .some((tile) => flowing(tile.video) || flowing(tile.audio));
+    if (this.pathLost) setStatus(t('Reconnecting media…'));
+    else if (receiving) setStatus(t('Connected'));
+    else setStatus(this.isDoctor ? t('Waiting for the patient…') : t('Waiting for the doctor…'));
   }
 
   consumerAdded(consumer, info) {
+    consumer.track.addEventListener('unmute', () => this.updateStatus());
+    consumer.track.addEventListener('mute', () => this.updateStatus());
     const label = deviceLabel(info.appData);
     if (info.appData?.source === 'screen' && consumer.kind === 'video') {
       this.screenAdded(consumer, info.peerId);
@@ -482,6 +501,7 @@ class ConsultationPage {
         this.resizes.observe(tile.video);
       }
     }
+    this.updateStatus();
   }
 
   screenAdded(consumer, peerId) {
@@ -518,6 +538,7 @@ class ConsultationPage {
     }
     if (this.deviceConsumers.delete(consumerId)) this.devices.removeVideo(consumerId);
     else for (const tile of this.tiles.values()) tile.detach(consumerId);
+    this.updateStatus();
   }
 
   consumerPaused(consumerId, paused) {
