@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export HOCOVISIO_CACHE_DIR ?= /var/cache/hocovisio
 WORKER_STAMP := $(HOCOVISIO_CACHE_DIR)/worker-path
 
-.PHONY: setup setup-test system system-test venv venv-test worker fbs web run test lint bench clean
+.PHONY: setup setup-test system system-test venv venv-test worker fbs web run test lint bench screenshots clean
 
 # What serving needs; setup-test adds what the tests and benchmarks need (a browser, umockdev,
 # coturn, the test libraries), so that a server installed with `make run` gets none of them.
@@ -60,8 +60,8 @@ run: setup
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/hocovisio run
 
 lint: venv-test
-	$(BIN)/ruff check app sfu_control protoo station tests migrations bench
-	$(BIN)/ruff format --check app sfu_control protoo station tests migrations bench
+	$(BIN)/ruff check app sfu_control protoo station tests migrations bench scripts
+	$(BIN)/ruff format --check app sfu_control protoo station tests migrations bench scripts
 
 test: setup-test lint
 	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/pytest -q
@@ -73,6 +73,10 @@ bench: setup-test
 		MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} \
 		$(BIN)/python -m bench.$$(basename $$script .py) || exit 1; \
 	done
+
+# The pictures of the pages in docs/screenshots/, shown in the README.
+screenshots: setup-test
+	MEDIASOUP_WORKER_BIN=$${MEDIASOUP_WORKER_BIN:-$$(cat $(WORKER_STAMP))} $(BIN)/python -m scripts.screenshots
 
 clean:
 	rm -rf $(VENV) sfu_control/wire/_fbs

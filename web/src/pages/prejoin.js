@@ -63,11 +63,11 @@ class PreJoin {
     this.joinButton = h('button', { type: 'button', onclick: () => this.join('both') }, t('Join'));
     show(root, h('section', { class: 'panel prejoin' },
       h('h1', {}, t('Check your camera and microphone')),
+      this.problem,
       h('div', { class: 'self' }, this.preview, this.noCamera),
       h('label', {}, t('Camera'), this.cameras),
       h('label', {}, t('Microphone'), this.microphones),
       h('label', {}, t('Microphone level'), this.level),
-      this.problem,
       h('div', { class: 'choices' },
         this.joinButton,
         h('button', { type: 'button', class: 'secondary', onclick: () => this.join('audio') },
@@ -110,6 +110,7 @@ class PreJoin {
   refused(error) {
     this.preview.srcObject = null;
     this.noCamera.hidden = false;
+    this.cameras.disabled = this.microphones.disabled = true;
     const blocked = error.name === 'NotAllowedError';
     this.problem.replaceChildren(
       h('p', {}, blocked
