@@ -26,9 +26,10 @@ class Consultation:
 
 
 async def create_consultation(
-    http: httpx.AsyncClient, operator_key: str, e2ee: bool | None = None
+    http: httpx.AsyncClient, operator_key: str, e2ee: bool | None = None, **options: object
 ) -> Consultation:
-    body = None if e2ee is None else {"e2ee": e2ee}
+    """A new consultation; ``options``: more of ``POST /onetoone``'s (``doctor_name``)."""
+    body = ({} if e2ee is None else {"e2ee": e2ee}) | options or None
     headers = {"Authorization": f"Bearer {operator_key}"}
     response = await http.post("/onetoone", headers=headers, json=body)
     assert response.status_code == 200, response.text

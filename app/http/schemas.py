@@ -19,6 +19,13 @@ class CreateOneToOneRequest(BaseModel):
         description="the participants' pages encrypt the media end to end, so that the server"
         " forwards what it cannot decode (default: the setting e2ee_default)",
     )
+    doctor_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="the doctor's name as the patient's page shows it (\"Dr Martin\")",
+    )
 
 
 class ValidateRequest(BaseModel):

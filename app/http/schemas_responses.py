@@ -34,6 +34,7 @@ class OneToOneOut(_Answer):
     updated_at: datetime
     killed_at: datetime | None
     e2ee: bool = Field(description="the media is encrypted end to end by the participants")
+    doctor_name: str | None = Field(description="the doctor's name the patient's page shows")
 
 
 class SessionOut(_Answer):
@@ -56,6 +57,7 @@ class OpenedSessionOut(SessionOut):
         None, description="a new credential, also set as the HttpOnly cookie hocovisio_session"
     )
     e2ee: bool = Field(description="the consultation's media is encrypted end to end")
+    doctor_name: str | None = Field(None, description="the consultation's doctor, by name")
 
 
 class DocumentOut(_Answer):

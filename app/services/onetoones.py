@@ -23,8 +23,9 @@ from app.services.tokens import new_token, same_secret
 # The consultation, one session per role (ids in the order of ``ROLES``), its empty form and
 # its stats row: one statement.
 CREATE = """WITH created AS (
-    INSERT INTO onetoone (token, status, e2ee) VALUES (%(token)s, 'active', %(e2ee)s)
-    RETURNING id, token, status, created_at, updated_at, killed_at, e2ee
+    INSERT INTO onetoone (token, status, e2ee, doctor_name)
+    VALUES (%(token)s, 'active', %(e2ee)s, %(doctor_name)s)
+    RETURNING id, token, status, created_at, updated_at, killed_at, e2ee, doctor_name
 ), sessions AS (
     INSERT INTO session (onetoone_id, token, role, token_onetime_used, validate_fromadmin)
     SELECT created.id, t.token, t.role, 0, 1
@@ -38,20 +39,22 @@ CREATE = """WITH created AS (
 )
 SELECT created.id AS onetoone_id, created.token AS onetoone_token, created.status,
        created.created_at AS onetoone_created_at, created.updated_at AS onetoone_updated_at,
-       created.killed_at, created.e2ee, sessions.*
+       created.killed_at, created.e2ee, created.doctor_name, sessions.*
 FROM created, sessions ORDER BY sessions.id"""
 
 
 async def create(
-    sql: Statements, e2ee: bool = False
+    sql: Statements, e2ee: bool = False, doctor_name: str | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A new consultation with its form and one session for each role: their answers.
-    ``e2ee``: its participants encrypt the media end to end."""
+    ``e2ee``: its participants encrypt the media end to end; ``doctor_name``: what the
+    patient's page calls the doctor."""
     params = {
         "token": new_token(),
         "tokens": [new_token() for _ in ROLES],
         "roles": list(ROLES),
         "e2ee": e2ee,
+        "doctor_name": doctor_name,
     }
     rows = await sql.all(CREATE, params)
     first = rows[0]
@@ -63,6 +66,7 @@ async def create(
         "updated_at": iso(first.onetoone_updated_at),
         "killed_at": iso(first.killed_at),
         "e2ee": first.e2ee,
+        "doctor_name": first.doctor_name,
     }
     sessions = [
         {

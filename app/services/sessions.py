@@ -158,7 +158,7 @@ LINK = (
     SELECT s.id AS link_id, s.role AS link_role, s.token AS link_token,
            s.reopened_from_id AS link_reopened_from_id, s.token_onetime_used,
            s.validate_fromadmin, o.id AS link_onetoone_id, o.token AS link_onetoone_token,
-           o.status, o.e2ee AS link_e2ee
+           o.status, o.e2ee AS link_e2ee, o.doctor_name AS link_doctor_name
     FROM session s JOIN onetoone o ON o.id = s.onetoone_id
     WHERE s.token = %(session_token)s AND o.token = %(onetoone_token)s
 )
@@ -288,7 +288,11 @@ async def open_link(
         )
         if opened is None:
             return None
-        session = {**public_session(opened, row.link_onetoone_token), "e2ee": row.link_e2ee}
+        session = {
+            **public_session(opened, row.link_onetoone_token),
+            "e2ee": row.link_e2ee,
+            "doctor_name": row.link_doctor_name,
+        }
         return OpenResult(session, opening, login)
 
     if caller is not None and caller.descends_from(row.link_id):

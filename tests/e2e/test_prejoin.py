@@ -3,9 +3,11 @@ again, and a patient who joins without a camera, which the doctor's page shows a
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Playwright, expect
 
+from tests.client import create_consultation
 from tests.e2e.conftest import Browsers, accessibility_violations, launch
 from tests.e2e.test_consultation import inbound, join_path, new_consultation, wait_for_media
 from tests.server import RunningServer
@@ -59,7 +61,10 @@ async def test_a_refused_camera_is_explained_then_tried_again(
 async def test_a_patient_joins_without_camera_and_the_doctor_is_told(
     server: RunningServer, people: Browsers
 ) -> None:
-    consultation = await new_consultation(server)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        consultation = await create_consultation(
+            http, server.operator_key, doctor_name="Dr Élise Martin"
+        )
     doctor = await people.page(join_path(consultation, "medecin"))
     patient = await people.page(join_path(consultation, "patient"), prejoin=True, viewport=PHONE)
     await expect(
@@ -68,6 +73,9 @@ async def test_a_patient_joins_without_camera_and_the_doctor_is_told(
     assert await accessibility_violations(patient) == []
     await patient.get_by_role("button", name="Join without camera", exact=True).click()
     await wait_for_media(patient)
+    await expect(patient.get_by_role("heading", level=1)).to_have_text(
+        "Patient — consultation with Dr Élise Martin"
+    )
     tile = doctor.locator(".tile.remote[data-role=patient]")
     await expect(tile).to_have_attribute("data-camera", "none")
     await expect(tile.locator(".placeholder")).to_have_text("No camera")

@@ -126,3 +126,29 @@ async def test_killing_an_unknown_consultation_is_404(
     response = await http.delete("/onetoone/not-a-token", headers=auth)
     assert response.status_code == 404
     assert response.json() == {"msg": "consultation not found"}
+
+
+async def test_the_doctors_name_reaches_the_patients_link(
+    server: RunningServer, http: httpx.AsyncClient, participant
+):
+    auth = {"Authorization": f"Bearer {server.operator_key}"}
+    created = await http.post("/onetoone", headers=auth, json={"doctor_name": "Dr Élise Martin"})
+    assert created.status_code == 200, created.text
+    assert created.json()["onetoone"]["doctor_name"] == "Dr Élise Martin"
+    sessions = {s["role"]: s for s in created.json()["sessions"]}
+    token = created.json()["onetoone"]["token"]
+    patient = participant()
+    opened = await patient.open(f"/session/{token}/{sessions['patient']['token']}")
+    assert opened.json()["session"]["doctor_name"] == "Dr Élise Martin"
+    unnamed = await http.post("/onetoone", headers=auth)
+    assert unnamed.json()["onetoone"]["doctor_name"] is None
+
+    rule = "options not valid: doctor_name must be 1 to 100 characters, without control characters"
+    for name in ("", "x" * 101, "Dr\nMartin", "\u007f", 7, ["Dr"]):
+        refused = await http.post("/onetoone", headers=auth, json={"doctor_name": name})
+        assert refused.status_code == 400 and refused.json() == {"msg": rule}, name
+    for raw in (b'{"doctor_name": "\\u0000"}', b'{"doctor_name": "\\ud800"}'):
+        refused = await http.post(
+            "/onetoone", headers={**auth, "Content-Type": "application/json"}, content=raw
+        )
+        assert refused.status_code == 400 and isinstance(refused.json()["msg"], str), raw

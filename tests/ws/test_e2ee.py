@@ -39,10 +39,16 @@ async def test_the_option_is_in_the_answers(
     _, doctor, _ = await encrypted(server, http, participant)
     assert doctor.session["e2ee"] is True
     auth = {"Authorization": f"Bearer {server.operator_key}"}
-    for body in ({"e2ee": "yes"}, {"e2ee": 1}, [], {"other": True}):
+    for body in ({"e2ee": "yes"}, {"e2ee": 1}):
         refused = await http.post("/onetoone", headers=auth, json=body)
         assert refused.status_code == 400, body
         assert refused.json() == {"msg": "options not valid: e2ee must be true or false"}
+    for body in ([], {"other": True}):
+        refused = await http.post("/onetoone", headers=auth, json=body)
+        assert refused.status_code == 400, body
+        assert refused.json() == {
+            "msg": "options not valid: an object of e2ee (true or false) and doctor_name (text)"
+        }
 
 
 async def test_keys_go_to_the_validated_sockets_only(

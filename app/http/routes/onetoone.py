@@ -24,8 +24,15 @@ bp = Blueprint("onetoone", __name__)
 async def create_onetoone() -> dict[str, Any]:
     options = await _options()
     e2ee = state().settings.e2ee_default if options.e2ee is None else options.e2ee
-    onetoone, sessions = await onetoones.create(state().sql, e2ee)
+    onetoone, sessions = await onetoones.create(state().sql, e2ee, options.doctor_name)
     return {"onetoone": onetoone, "sessions": sessions}
+
+
+OPTION_RULES = {
+    "e2ee": "e2ee must be true or false",
+    "doctor_name": "doctor_name must be 1 to 100 characters, without control characters",
+}
+ALL_OPTIONS = "an object of e2ee (true or false) and doctor_name (text)"
 
 
 async def _options() -> CreateOneToOneRequest:
@@ -35,7 +42,8 @@ async def _options() -> CreateOneToOneRequest:
     try:
         return CreateOneToOneRequest.model_validate(await request.get_json(force=True))
     except ValidationError as error:
-        raise Refused(400, "options not valid: e2ee must be true or false") from error
+        field = next((str(e["loc"][0]) for e in error.errors() if e["loc"]), None)
+        raise Refused(400, f"options not valid: {OPTION_RULES.get(field, ALL_OPTIONS)}") from error
 
 
 @bp.delete("/onetoone/<token>")

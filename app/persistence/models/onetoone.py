@@ -30,3 +30,5 @@ class OneToOne(SQLModel, table=True):
     e2ee: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    # Shown in the patient's heading (migration 0007); set at creation only.
+    doctor_name: str | None = Field(default=None, max_length=100)

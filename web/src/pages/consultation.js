@@ -109,7 +109,10 @@ class ConsultationPage {
     this.devices = new DevicesPanel();
     this.waiting = this.isDoctor ? new WaitingRoomPanel({ onError }) : null;
     this.notices = h('div', { class: 'notices', role: 'status' });
-    this.heading = h('h1', {}, t('{role} — consultation', { role: roleName(this.session.role) }));
+    // The patient's and the guest's heading name the doctor, when the clinic gave the name.
+    this.heading = h('h1', {}, !this.isDoctor && this.session.doctor_name
+      ? t('{role} — consultation with {doctor}', { role: roleName(this.session.role), doctor: this.session.doctor_name })
+      : t('{role} — consultation', { role: roleName(this.session.role) }));
     // The verification codes of an end-to-end encrypted consultation, one per other person.
     this.codeList = h('dl', { class: 'codes' });
     this.security = this.e2ee
