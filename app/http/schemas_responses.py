@@ -125,6 +125,12 @@ class Validated(_Answer):
     success: int = Field(description="the id of the admitted session")
 
 
+class LeftWaitingRoom(_Answer):
+    """The client left the waiting room: logged out, and off the doctor's list."""
+
+    left: int = Field(description="the id of the session that left")
+
+
 class RefusedSession(_Answer):
     """The session refused: logged out, and never admitted."""
 

@@ -6,7 +6,9 @@ again, for each one still waiting, when the doctor's socket connects). Admitting
 session ``newSessionIsValidate``, and by default replaces the device that held the link: its
 sessions are logged out and told ``sessionReplaced``. Refusing tells the session
 ``sessionRefused`` (and the doctor's sockets, so that every one of them drops it) and logs
-it out. The sockets told they are replaced or refused are closed after that event.
+it out. The sockets told they are replaced or refused are closed after that event. A client
+that leaves the waiting room is logged out too, and the doctor's sockets are told
+``waitingRoomLeft``.
 """
 
 from typing import Any
@@ -21,10 +23,11 @@ WAITING = (
     "SELECT "
     + SESSION_COLUMNS
     + " FROM session WHERE onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0"
-    " AND refused_at IS NULL ORDER BY id"
+    " AND refused_at IS NULL AND left_at IS NULL ORDER BY id"
 )
 
 REFUSED_AGAIN = "that session was refused"
+LEFT = "that client left the waiting room"
 
 
 async def waiting(sql: Statements, onetoone_id: int, onetoone_token: str) -> list[dict[str, Any]]:
@@ -51,7 +54,10 @@ async def replay(sql: Statements, broker: Broker, doctor: Caller) -> None:
 
 # The session asked for, read again when a request changed nothing: under READ COMMITTED, a
 # racing admission or refusal may have committed after the statement's snapshot.
-STATE = "SELECT onetoone_id, refused_at IS NOT NULL AS refused FROM session WHERE id = %(id)s"
+STATE = (
+    "SELECT onetoone_id, refused_at IS NOT NULL AS refused, left_at IS NOT NULL AS left_room"
+    " FROM session WHERE id = %(id)s"
+)
 
 
 # Admit the session; with ``replace``, the link's other admitted sessions (the device that
@@ -60,7 +66,7 @@ ADMIT = (
     """WITH admitted AS (
     UPDATE session SET validate_fromadmin = 1, token_onetime_used = 1, updated_at = now()
     WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0
-      AND refused_at IS NULL
+      AND refused_at IS NULL AND left_at IS NULL
     RETURNING """
     + SESSION_COLUMNS
     + """, onetoone_id, coalesce(reopened_from_id, id) AS link_id
@@ -101,7 +107,7 @@ REFUSE = (
     """WITH refused AS (
     UPDATE session SET refused_at = now(), updated_at = now()
     WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0
-      AND refused_at IS NULL
+      AND refused_at IS NULL AND left_at IS NULL
     RETURNING id, onetoone_id
 ), logged_out AS (
     DELETE FROM session_credential WHERE session_id IN (SELECT id FROM refused)
@@ -144,15 +150,15 @@ def _params(doctor: Caller, session_id: int, **more: Any) -> dict[str, Any]:
     }
 
 
-async def _unchanged(sql: Statements, doctor: Caller, session_id: int) -> bool:
+async def _unchanged(sql: Statements, doctor: Caller, session_id: int) -> str:
     """Why a request changed nothing: 404 no such session, 403 another consultation's; else
-    whether the session is refused (if not, it is admitted)."""
+    what became of it: ``refused``, ``left`` or ``admitted``."""
     row = await sql.one(STATE, {"id": session_id})
     if row is None:
         raise Refused(404, "session not found")
     if row.onetoone_id != doctor.onetoone_id:
         raise Refused(403, "session belongs to another consultation")
-    return bool(row.refused)
+    return "refused" if row.refused else "left" if row.left_room else "admitted"
 
 
 async def admit(sql: Statements, doctor: Caller, session_id: int, replace: bool = True) -> None:
@@ -164,8 +170,11 @@ async def admit(sql: Statements, doctor: Caller, session_id: int, replace: bool 
     _doctor_only(doctor, "validate")
     row = await sql.one(ADMIT, _params(doctor, session_id, replace=replace))
     assert row is not None
-    if row.id is None and await _unchanged(sql, doctor, session_id):
-        raise Refused(409, REFUSED_AGAIN)
+    if row.id is not None:
+        return
+    became = await _unchanged(sql, doctor, session_id)
+    if became != "admitted":
+        raise Refused(409, REFUSED_AGAIN if became == "refused" else LEFT)
 
 
 async def refuse(sql: Statements, doctor: Caller, session_id: int) -> None:
@@ -174,5 +183,35 @@ async def refuse(sql: Statements, doctor: Caller, session_id: int) -> None:
     _doctor_only(doctor, "refuse")
     row = await sql.one(REFUSE, _params(doctor, session_id))
     assert row is not None
-    if row.id is None and not await _unchanged(sql, doctor, session_id):
+    if row.id is None and await _unchanged(sql, doctor, session_id) == "admitted":
         raise Refused(409, "that session is already admitted")
+
+
+# The client leaves the room: logged out, and the doctor's sockets told.
+LEAVE = (
+    """WITH left_room AS (
+    UPDATE session SET left_at = now(), updated_at = now()
+    WHERE id = %(session_id)s AND validate_fromadmin = 0 AND refused_at IS NULL
+      AND left_at IS NULL
+    RETURNING id, onetoone_id
+), logged_out AS (
+    DELETE FROM session_credential WHERE session_id IN (SELECT id FROM left_room)
+), told AS ("""
+    + published(
+        "left_room.onetoone_id",
+        "waitingRoomLeft",
+        '\'{"roles": ["medecin"]}\'::jsonb',
+        "jsonb_build_object('sessionId', left_room.id)",
+        "left_room",
+    )
+    + """)
+SELECT (SELECT id FROM left_room) AS id, (SELECT count(*) FROM told) AS published"""
+)
+
+
+async def leave(sql: Statements, client: Caller) -> None:
+    """The waiting client gives up: it is logged out and drops off the doctor's list. 409 for
+    a session already admitted."""
+    if not client.pending:
+        raise Refused(409, "only a client in the waiting room can leave it")
+    await sql.one(LEAVE, {"session_id": client.session_id})

@@ -225,6 +225,10 @@ NOTIFICATIONS: dict[str, tuple[str, Schema]] = {
         " doctor",
         obj({"sessionId": ID}),
     ),
+    "waitingRoomLeft": (
+        "to the doctor: a client left the waiting room (POST /session/leave)",
+        obj({"sessionId": ID}),
+    ),
     "sessionReplaced": (
         "to the device that held the link when the doctor admits another in its place; the"
         " socket then closes (4002) and its login is removed",

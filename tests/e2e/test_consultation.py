@@ -164,6 +164,13 @@ async def test_doctor_and_patient_hold_a_consultation(
         refused.get_by_role("heading", name="The doctor did not let you in")
     ).to_be_visible()
     await expect(waiting).to_have_count(0)
+    assert await accessibility_violations(refused) == []
+    # A fourth one gives up waiting: it drops off the doctor's list.
+    gone = await people.page(join_path(consultation, "patient"))
+    await expect(waiting).to_have_count(1)
+    await gone.get_by_role("button", name="Leave").click()
+    await expect(gone.get_by_role("heading", name="You left the waiting room")).to_be_visible()
+    await expect(waiting).to_have_count(0)
 
     # The patient leaves; the doctor's page drops its tile.
     await late.get_by_role("button", name="Leave").click()

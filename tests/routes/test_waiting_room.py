@@ -175,3 +175,24 @@ async def test_admit_and_refuse_racing_on_one_session(
     decisions = ("newSessionIsValidate", "sessionRefused")
     told = [f["method"] for f in phone_socket.notifications if f.get("method") in decisions]
     assert told == [], told
+
+
+async def test_a_client_who_leaves_drops_off_the_doctors_list(
+    consultation: Consultation, participant: Callable[[], Participant]
+):
+    doctor, doctor_socket, patient, _, phone = await waiting_room(consultation, participant)
+    await doctor_socket.event("newSessionToValidate")
+    left = await phone.http.post("/session/leave")
+    assert left.status_code == 200 and left.json() == {"left": phone.session["id"]}
+    assert await doctor_socket.event("waitingRoomLeft") == {"sessionId": phone.session["id"]}
+    assert (await phone.http.post("/session/leave")).status_code == 401  # logged out
+    admitted = await doctor.http.post("/validate", json={"sessionId": phone.session["id"]})
+    assert admitted.status_code == 409
+    assert admitted.json() == {"msg": "that client left the waiting room"}
+    assert (await doctor.http.post("/refuse", json={"sessionId": phone.session["id"]})).is_success
+    later = await doctor.socket()
+    await later.no_event("newSessionToValidate", wait=0.5)
+    # Only a client in the waiting room may leave it.
+    in_room = await patient.http.post("/session/leave")
+    assert in_room.status_code == 409
+    assert in_room.json() == {"msg": "only a client in the waiting room can leave it"}

@@ -30,6 +30,7 @@ export const api = {
   validate: (sessionId, replace = true) =>
     call('POST', '/validate', { json: { sessionId, replace } }),
   refuse: (sessionId) => call('POST', '/refuse', { json: { sessionId } }),
+  leaveWaitingRoom: () => call('POST', '/session/leave'),
   readForm: () => call('GET', '/session/infos'),
   updateForm: (data) => call('POST', '/session/infos', { json: { data } }),
   messages: () => call('GET', '/messages'),

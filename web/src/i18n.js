@@ -95,6 +95,7 @@ const FR = {
   Admit: 'Faire entrer',
   Refuse: 'Refuser',
   Messages: 'Messages',
+  'Could not tell the doctor: {error}': "Le médecin n'a pas pu être prévenu : {error}",
   '{role} — consultation with {doctor}': '{role} — consultation avec {doctor}',
   'The other participants were told. You can close this page.':
     'Les autres participants ont été prévenus. Vous pouvez fermer cette page.',

@@ -9,7 +9,13 @@ from quart_schema import validate_request
 from app.errors import Refused
 from app.http.auth import COOKIE_NAME, participant_required, request_credential
 from app.http.schemas import RefuseRequest, ValidateRequest
-from app.http.schemas_responses import OpenedSession, RefusedSession, Validated, documented
+from app.http.schemas_responses import (
+    LeftWaitingRoom,
+    OpenedSession,
+    RefusedSession,
+    Validated,
+    documented,
+)
 from app.runtime.state import state
 from app.services import sessions, waiting_room
 from app.services.device_hints import device_hint
@@ -53,6 +59,14 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
 async def validate_session(data: ValidateRequest, caller: Caller) -> dict[str, Any]:
     await waiting_room.admit(state().sql, caller, data.sessionId, data.replace)
     return {"success": data.sessionId}
+
+
+@bp.post("/session/leave")
+@documented(LeftWaitingRoom, 401, 409, 429, 503)
+@participant_required(allow_pending=True)
+async def leave_waiting_room(caller: Caller) -> dict[str, Any]:
+    await waiting_room.leave(state().sql, caller)
+    return {"left": caller.session_id}
 
 
 @bp.post("/refuse")

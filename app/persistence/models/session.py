@@ -40,6 +40,10 @@ class Session(SQLModel, table=True):
     refused_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # Left the waiting room by itself: likewise out of it for good.
+    left_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class SessionCredential(SQLModel, table=True):

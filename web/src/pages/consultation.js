@@ -178,6 +178,7 @@ class ConsultationPage {
     };
     socket.on('sessionReplaced', () => { this.replaced = true; });
     socket.on('sessionRefused', ({ sessionId }) => this.waiting?.remove(sessionId));
+    socket.on('waitingRoomLeft', ({ sessionId }) => this.waiting?.remove(sessionId));
     socket.on('serverShutdown', () => this.notice(t('The server is restarting; reconnecting…')));
     socket.onRequest((method, data) => {
       if (method !== 'newConsumer') throw new Error(`unknown request ${method}`);
@@ -373,7 +374,13 @@ class ConsultationPage {
     }).finally(() => clearInterval(timer));
   }
 
-  leaveWaitingRoom() {
+  async leaveWaitingRoom() {
+    try {
+      await api.leaveWaitingRoom();
+    } catch (error) {
+      // Closing the page is leaving too: the doctor may still see this device waiting.
+      this.notice(t('Could not tell the doctor: {error}', { error: error.message }));
+    }
     this.finish(t('You left the waiting room'), t('You can open the link again to come back.'), true);
     this.admit?.();
   }
