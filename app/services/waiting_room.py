@@ -31,8 +31,8 @@ LEFT = "that client left the waiting room"
 
 
 async def waiting(sql: Statements, onetoone_id: int, onetoone_token: str) -> list[dict[str, Any]]:
-    """The consultation's waiting room: its sessions neither admitted nor refused, oldest
-    first."""
+    """The consultation's waiting room: its sessions neither admitted, refused nor left,
+    oldest first."""
     rows = await sql.all(WAITING, {"onetoone_id": onetoone_id})
     return [public_session(row, onetoone_token) for row in rows]
 

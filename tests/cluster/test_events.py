@@ -84,9 +84,9 @@ async def test_the_waiting_room_spans_instances(consultation, people):
     waiting = stranger.session
     assert waiting["validate_fromadmin"] == 0
     announced = await doctor_socket.event("newSessionToValidate")
-    # The answer that opened it adds a credential and the consultation's e2ee.
+    # The answer that opened it adds a credential and the consultation's e2ee and doctor.
     assert announced["session"] == {
-        k: v for k, v in waiting.items() if k not in ("credential", "e2ee")
+        k: v for k, v in waiting.items() if k not in ("credential", "e2ee", "doctor_name")
     }
 
     # A doctor's socket connecting on B is told who waits.

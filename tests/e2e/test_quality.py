@@ -11,6 +11,7 @@ from tests.e2e.test_consultation import doctor_and_patient
 from tests.server import RunningServer
 
 TIMEOUT_MS = 20_000
+RECOVERY_MS = 90_000
 WORSE = re.compile(r"^(fair|poor)$")
 WORSE_TEXT = re.compile(r"^Connection: (fair|poor)$")
 
@@ -32,6 +33,8 @@ async def test_a_patient_short_of_bandwidth_is_shown_on_both_pages(
     # The doctor's own connection is untouched.
     await expect(doctor.locator(".self .quality")).to_have_attribute("data-quality", "good")
 
+    # Lifted: the SFU's estimate of the patient's downlink climbs back to the top layer, at
+    # its own pace (slower on a busy machine).
     await patient.evaluate("() => window.hocovisio.setMaxReceiveBitrate(0)")
     for badge in (on_doctor, on_patient):
-        await expect(badge).to_have_attribute("data-quality", "good", timeout=TIMEOUT_MS)
+        await expect(badge).to_have_attribute("data-quality", "good", timeout=RECOVERY_MS)
