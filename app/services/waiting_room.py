@@ -11,7 +11,7 @@ that leaves the waiting room is logged out too, and the doctor's sockets are tol
 ``waitingRoomLeft``.
 """
 
-from typing import Any
+from typing import Any, LiteralString
 
 from app.errors import Refused
 from app.persistence.statements import Statements
@@ -19,11 +19,15 @@ from app.realtime.broker import Audience, Broker, Event
 from app.realtime.notices import published
 from app.services.sessions import SESSION_COLUMNS, Caller, public_session, session_json
 
+# A session still in the waiting room: neither admitted, refused nor gone.
+STILL_WAITING = "validate_fromadmin = 0 AND refused_at IS NULL AND left_at IS NULL"
+
 WAITING = (
     "SELECT "
     + SESSION_COLUMNS
-    + " FROM session WHERE onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0"
-    " AND refused_at IS NULL AND left_at IS NULL ORDER BY id"
+    + " FROM session WHERE onetoone_id = %(onetoone_id)s AND "
+    + STILL_WAITING
+    + " ORDER BY id"
 )
 
 REFUSED_AGAIN = "that session was refused"
@@ -60,13 +64,23 @@ STATE = (
 )
 
 
+def _logged_out(source: LiteralString) -> LiteralString:
+    """A CTE that removes the logins of the sessions of ``source`` (a CTE with their ``id``)."""
+    return (
+        "logged_out AS (DELETE FROM session_credential WHERE session_id IN (SELECT id FROM "
+        + source
+        + "))"
+    )
+
+
 # Admit the session; with ``replace``, the link's other admitted sessions (the device that
 # held it) are logged out and told, each closing its sockets.
 ADMIT = (
     """WITH admitted AS (
     UPDATE session SET validate_fromadmin = 1, token_onetime_used = 1, updated_at = now()
-    WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0
-      AND refused_at IS NULL AND left_at IS NULL
+    WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND """
+    + STILL_WAITING
+    + """
     RETURNING """
     + SESSION_COLUMNS
     + """, onetoone_id, coalesce(reopened_from_id, id) AS link_id
@@ -75,9 +89,9 @@ ADMIT = (
     WHERE %(replace)s AND s.onetoone_id = admitted.onetoone_id AND s.id <> admitted.id
       AND s.validate_fromadmin = 1
       AND (s.id = admitted.link_id OR s.reopened_from_id = admitted.link_id)
-), logged_out AS (
-    DELETE FROM session_credential WHERE session_id IN (SELECT id FROM replaced)
-), counted AS (
+), """
+    + _logged_out("replaced")
+    + """, counted AS (
     INSERT INTO stats (event, onetoone_id, session_id, detail)
     SELECT 'validated', onetoone_id, id, jsonb_build_object('replaced', %(replace)s)
     FROM admitted
@@ -106,12 +120,13 @@ SELECT (SELECT id FROM admitted) AS id,
 REFUSE = (
     """WITH refused AS (
     UPDATE session SET refused_at = now(), updated_at = now()
-    WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND validate_fromadmin = 0
-      AND refused_at IS NULL AND left_at IS NULL
+    WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND """
+    + STILL_WAITING
+    + """
     RETURNING id, onetoone_id
-), logged_out AS (
-    DELETE FROM session_credential WHERE session_id IN (SELECT id FROM refused)
-), counted AS (
+), """
+    + _logged_out("refused")
+    + """, counted AS (
     INSERT INTO stats (event, onetoone_id, session_id, detail)
     SELECT 'refused', onetoone_id, id, '{}' FROM refused
 ), told AS ("""
@@ -191,12 +206,13 @@ async def refuse(sql: Statements, doctor: Caller, session_id: int) -> None:
 LEAVE = (
     """WITH left_room AS (
     UPDATE session SET left_at = now(), updated_at = now()
-    WHERE id = %(session_id)s AND validate_fromadmin = 0 AND refused_at IS NULL
-      AND left_at IS NULL
+    WHERE id = %(session_id)s AND """
+    + STILL_WAITING
+    + """
     RETURNING id, onetoone_id
-), logged_out AS (
-    DELETE FROM session_credential WHERE session_id IN (SELECT id FROM left_room)
-), told AS ("""
+), """
+    + _logged_out("left_room")
+    + """, told AS ("""
     + published(
         "left_room.onetoone_id",
         "waitingRoomLeft",
