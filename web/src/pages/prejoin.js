@@ -99,11 +99,15 @@ class PreJoin {
   }
 
   stop() {
+    this.stopMeter();
+    for (const track of this.stream?.getTracks() || []) track.stop();
+    this.stream = null;
+  }
+
+  stopMeter() {
     clearInterval(this.metering);
     this.audioContext?.close().catch(() => {});
     this.audioContext = null;
-    for (const track of this.stream?.getTracks() || []) track.stop();
-    this.stream = null;
   }
 
   // What went wrong, in words, with the browser's own steps to allow the devices and a retry.
@@ -150,8 +154,7 @@ class PreJoin {
   }
 
   join(what) {
-    clearInterval(this.metering);
-    this.audioContext?.close().catch(() => {});
+    this.stopMeter();
     const stream = this.stream;
     const keep = (track) => what === 'both' || (what === 'audio' && track.kind === 'audio');
     for (const track of stream?.getTracks() || []) {
