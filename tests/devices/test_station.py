@@ -2,7 +2,6 @@
 
 import asyncio
 import fractions
-import math
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from tests.client import Consultation, Participant
 from tests.devices.fake_usb import FakeUsbBus
 from tests.media_client import MediaClient, received_audio_level, received_video_color
+from tests.media_files import write_tone
 from tests.server import RunningServer, stop
 
 GREEN = (30, 200, 30)
@@ -49,22 +49,6 @@ def make_video(path: Path, rgb: tuple[int, int, int], seconds: int = 3) -> None:
         container.mux(stream.encode(None))
 
 
-def make_tone(path: Path, frequency: float, seconds: int = 3) -> None:
-    """A few seconds of a pure tone: what the fake stethoscope hears."""
-    rate = 48000
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("pcm_s16le", rate=rate, layout="mono")
-        t = np.arange(rate * seconds) / rate
-        wave = (0.5 * 32767 * np.sin(2 * math.pi * frequency * t)).astype(np.int16)
-        for start in range(0, len(wave), 960):
-            frame = av.AudioFrame.from_ndarray(
-                wave[start : start + 960].reshape(1, -1), format="s16", layout="mono"
-            )
-            frame.sample_rate, frame.pts = rate, start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-
-
 @pytest.fixture
 async def catalogue(server: RunningServer, http: httpx.AsyncClient) -> AsyncIterator[dict]:
     headers = {"Authorization": f"Bearer {server.operator_key}"}
@@ -87,7 +71,7 @@ def station(
     started: list[subprocess.Popen[bytes]] = []
     video, tone = tmp_path / "otoscope.mp4", tmp_path / "stethoscope.wav"
     make_video(video, GREEN)
-    make_tone(tone, 440)
+    write_tone(tone, 440, seconds=3)
 
     def start() -> subprocess.Popen[bytes]:
         command = usb_bus.command(

@@ -14,11 +14,12 @@ import pytest
 from playwright.async_api import Page, Playwright, expect
 
 from tests.client import Participant, Socket, create_consultation
-from tests.e2e.colour_and_tone import heard_frequency, shown_colour, write_colour, write_tone
+from tests.e2e.colour_and_tone import heard_frequency, shown_colour
 from tests.e2e.conftest import Browsers, launch
 from tests.e2e.test_consultation import join_path, wait_for_media
 from tests.e2ee_keys import KeyPair, decrypt_vp8, key_index, verification_code
 from tests.media_client import MediaClient
+from tests.media_files import write_colour, write_tone
 from tests.server import RunningServer
 from tests.ws.test_media import close_to
 
