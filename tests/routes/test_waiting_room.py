@@ -7,6 +7,7 @@ from collections.abc import Callable
 import psycopg
 
 from tests.client import Consultation, Participant, Socket
+from tests.server import RunningServer
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
@@ -122,7 +123,7 @@ async def test_refusals_of_refuse(
 
 
 async def test_admit_replaces_the_device_that_held_the_link(
-    consultation: Consultation, participant: Callable[[], Participant]
+    server: RunningServer, consultation: Consultation, participant: Callable[[], Participant]
 ):
     doctor, doctor_socket, patient, patient_socket, phone = await waiting_room(
         consultation, participant
@@ -142,6 +143,12 @@ async def test_admit_replaces_the_device_that_held_the_link(
     assert (await phone_socket.request("getPeers"))["ok"]
     assert (await phone.http.get("/session/infos")).status_code == 200
     await phone_socket.no_event("sessionReplaced", wait=0.2)
+    # Logging devices out and in leaves no link token or credential in the log.
+    log = server.log()
+    for secret in (consultation.token, patient.credential, phone.credential):
+        assert secret not in log
+    for session in (patient.session, phone.session):
+        assert session["token"] not in log
 
 
 async def test_admit_without_replace_keeps_both(

@@ -94,6 +94,9 @@ async def test_keys_go_to_the_validated_sockets_only(
     assert to_waiting["errorReason"] == "that socket is waiting for the doctor's validation"
     await waiting_socket.no_event("e2eeKey", wait=0.3)
     await waiting_socket.no_event("e2eeSenderKey", wait=0)
+    # The server logs no key, public or wrapped.
+    log = server.log()
+    assert doctor_keys.public not in log and received["key"] not in log
     # Nor does the sender hear its own announcement.
     await doctor_socket.no_event("e2eeSenderKey", wait=0)
     assert all(

@@ -1,6 +1,7 @@
 """A participant's media state through the real server: said by its page, told to the
 others, read back by who arrives later, and refused when it is not one of the choices."""
 
+import asyncio
 from collections.abc import Callable
 
 from tests.client import Consultation, Participant
@@ -60,3 +61,25 @@ async def test_bad_states_are_refused(
     answer = await pending.request("setMediaState", {"camera": "on", "microphone": "on"})
     assert answer["errorReason"] == "waiting for the doctor's validation"
     await doctor_socket.no_event("mediaState", wait=0.3)
+
+
+async def test_twenty_states_at_once_on_one_socket(
+    consultation: Consultation, participant: Callable[[], Participant]
+):
+    """A page toggling fast: every state is answered and told once, and the one kept is one
+    of them."""
+    doctor, patient = participant(), participant()
+    await doctor.open(consultation.link("medecin"))
+    await patient.open(consultation.link("patient"))
+    doctor_socket, socket = await doctor.socket(), await patient.socket()
+    states = [
+        {"camera": ("on", "off")[i % 2], "microphone": ("on", "muted")[i // 2 % 2]}
+        for i in range(20)
+    ]
+    answers = await asyncio.gather(*(socket.request("setMediaState", s) for s in states))
+    assert all(answer["ok"] for answer in answers), answers
+    told = await doctor_socket.events("mediaState", 20)
+    expected = [{"peerId": patient.session["id"], **state} for state in states]
+    assert sorted(sorted(t.items()) for t in told) == sorted(sorted(e.items()) for e in expected)
+    peers = (await doctor_socket.request("getPeers"))["data"]["peers"]
+    assert peers[0]["mediaState"] in states
