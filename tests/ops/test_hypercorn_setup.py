@@ -2,6 +2,7 @@
 line as hypercorn's own, and ``permessage-deflate`` is negotiated only when it is turned on."""
 
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -60,6 +61,10 @@ BRACED = ["{user-agent}i", "{X-Twice}i", "{content-length}o", "{X-Request-Id}o",
 @pytest.mark.parametrize("response", [RESPONSE, None])
 def test_access_atoms_are_hypercorn_s(response: dict | None, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HOCOVISIO_ATOM_PROBE", "probe-value")
+    # One clock for both: ours reads the time when the line is written, Hypercorn's when its
+    # atoms are made, and the two may fall on either side of a second.
+    now, strftime = time.localtime(), time.strftime
+    monkeypatch.setattr(time, "strftime", lambda fmt, moment=None: strftime(fmt, now))
     keys = [*ATOMS, *BRACED, "{hocovisio_atom_probe}e", "{absent}e", "unknown"]
     ours = AccessAtoms(SCOPE, response, 0.0123)
     theirs = AccessLogAtoms(SCOPE, response, 0.0123)  # type: ignore[arg-type]
