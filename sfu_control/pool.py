@@ -58,6 +58,8 @@ class WorkerPool(EventEmitter[WorkerPoolEvent]):
         self.respawns = 0
         self.failed_respawns = 0
         self._respawning: set[asyncio.Task[None]] = set()
+        # Set whenever a slot gets a worker, so that a caller can wait out a respawn.
+        self._worker_added = asyncio.Event()
 
     @property
     def workers(self) -> list[Worker]:
@@ -72,6 +74,7 @@ class WorkerPool(EventEmitter[WorkerPoolEvent]):
             await self._on_worker_ready(index, worker)
         worker.on("died", lambda error: self._worker_died(index, worker, error))
         self._slots[index] = worker
+        self._worker_added.set()
 
     def pick(self) -> Worker:
         """The live worker with the fewest routers."""
@@ -79,6 +82,18 @@ class WorkerPool(EventEmitter[WorkerPoolEvent]):
         if not workers:
             raise RuntimeError("no mediasoup worker is running")
         return min(workers, key=lambda worker: len(worker.routers))
+
+    async def pick_when_ready(self, timeout: float) -> Worker:
+        """The live worker with the fewest routers; when every worker is dead, wait up to
+        ``timeout`` seconds for one to be respawned (and made ready) rather than fail a
+        caller who reacts to a worker's death by asking again at once."""
+        async with asyncio.timeout(timeout):
+            while not self.workers:
+                if self._closed:
+                    break
+                self._worker_added.clear()
+                await self._worker_added.wait()
+        return self.pick()
 
     def _worker_died(self, index: int, worker: Worker, error: WorkerDiedError) -> None:
         logger.error("worker %d died: %s", index, error)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.config.settings import Settings
+from app.errors import Refused
 from app.media.codecs import media_codecs
 from app.media.room import MediaLimits, Room
 from app.persistence.statements import Statements
@@ -24,6 +25,8 @@ from sfu_control import WebRtcServer, WebRtcTransport, Worker, WorkerPool, Worke
 log = logging.getLogger(__name__)
 
 RESOURCE_USAGE_TIMEOUT = 2.0
+# A respawn takes well under a second; a client that rejoins on mediaReset waits that out.
+WORKER_WAIT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,11 @@ class MediaRooms:
         async with self._creating.setdefault(onetoone_id, asyncio.Lock()):
             room = self._rooms.get(onetoone_id)
             if room is None or room.closed:
-                router = await self._pool.pick().create_router(
+                try:
+                    worker = await self._pool.pick_when_ready(WORKER_WAIT_TIMEOUT)
+                except TimeoutError:
+                    raise Refused(503, "no media worker is running: try again shortly") from None
+                router = await worker.create_router(
                     media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
                 )
                 observer = await router.create_active_speaker_observer()

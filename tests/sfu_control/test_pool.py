@@ -7,6 +7,8 @@ import os
 import signal
 from typing import Any
 
+import pytest
+
 from sfu_control import Worker, WorkerSettings
 from sfu_control.pool import WorkerPool
 
@@ -52,3 +54,41 @@ async def test_least_loaded_placement_and_respawn(settings: WorkerSettings) -> N
     finally:
         await pool.close()
     assert pool.workers == []
+
+
+async def kill_every_worker(pool: WorkerPool) -> list[Worker]:
+    victims = pool.workers
+    dead = [asyncio.get_running_loop().create_future() for _ in victims]
+    for victim, future in zip(victims, dead, strict=True):
+        victim.on("died", future.set_result)
+        os.kill(victim.pid, signal.SIGKILL)
+    await asyncio.wait_for(asyncio.gather(*dead), 5)
+    return victims
+
+
+async def test_a_pick_waits_out_the_respawn_of_every_worker(settings: WorkerSettings) -> None:
+    pool = WorkerPool(size=2, settings=settings, respawn_delay=0.3)
+    await pool.start()
+    try:
+        victims = await kill_every_worker(pool)
+        with pytest.raises(RuntimeError, match="no mediasoup worker"):
+            pool.pick()
+
+        worker = await pool.pick_when_ready(timeout=5)
+        assert worker not in victims and not worker.closed
+        assert (await worker.create_router(MEDIA_CODECS)).worker is worker
+    finally:
+        await pool.close()
+
+
+async def test_a_pick_gives_up_after_its_timeout(settings: WorkerSettings) -> None:
+    pool = WorkerPool(size=1, settings=settings, respawn_delay=30)
+    await pool.start()
+    try:
+        await kill_every_worker(pool)
+        with pytest.raises(TimeoutError):
+            await pool.pick_when_ready(timeout=0.2)
+    finally:
+        await pool.close()
+    with pytest.raises(RuntimeError, match="no mediasoup worker"):
+        await pool.pick_when_ready(timeout=0.2)
