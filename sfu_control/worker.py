@@ -97,6 +97,19 @@ def _high_fd(fd: int) -> int:
     return high
 
 
+def _with_channel_fds(read_fd: int, write_fd: int, command: list[str]) -> list[str]:
+    """``command``, run with ``read_fd`` and ``write_fd`` as its fds 3 and 4 (the channel's).
+
+    Placing them takes code in the child between fork and exec. A Python ``preexec_fn`` there
+    can deadlock in a process with threads (a lock another thread held at the fork stays
+    held), and then ``Popen`` blocks the event loop waiting for the exec: it hung a test run
+    and would hang the service's respawn. So bash places them (dash only knows fds 0 to 9),
+    then execs the worker, which keeps bash's pid.
+    """
+    place = f"exec 3<&{read_fd} 4>&{write_fd} {read_fd}<&- {write_fd}>&-"
+    return ["/bin/bash", "-c", place + '; exec "$@"', "mediasoup-worker", *command]
+
+
 WorkerEvent = Literal["died", "subprocessclose"]
 WorkerObserverEvent = Literal["close", "newrouter", "newwebrtcserver"]
 
@@ -178,27 +191,17 @@ class Worker(EventEmitter[WorkerEvent]):
         worker_read, our_write = os.pipe()
         our_read, worker_write = os.pipe()
         child_read, child_write = _high_fd(worker_read), _high_fd(worker_write)
-
-        def place_channel_fds() -> None:  # runs in the child, before exec
-            os.dup2(child_read, 3)
-            os.dup2(child_write, 4)
-
         env = {"MEDIASOUP_VERSION": MEDIASOUP_VERSION, **os.environ}
         args = self.settings.to_args()
         logger.debug("spawning worker process: %s %s", worker_bin, " ".join(args))
         try:
-            # close_fds=False: fds 3 and 4 only exist after preexec_fn dup2()s
-            # them, so they cannot be listed in pass_fds (which are checked
-            # before); every other descriptor of ours is close-on-exec anyway.
             self._process = await asyncio.create_subprocess_exec(
-                worker_bin,
-                *args,
+                *_with_channel_fds(child_read, child_write, [worker_bin, *args]),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
-                close_fds=False,
-                preexec_fn=place_channel_fds,
+                pass_fds=(child_read, child_write),
             )
         except BaseException:
             os.close(our_read)

@@ -37,6 +37,32 @@ async def test_update_settings(worker: Worker) -> None:
     assert (await worker.dump())["pid"] == worker.pid
 
 
+async def test_the_worker_inherits_its_channel_and_nothing_else(
+    settings: WorkerSettings, tmp_path: os.PathLike[str]
+) -> None:
+    """fds 3 and 4 are the channel's pipes; a descriptor of this process left inheritable (a
+    library's, say) does not reach the worker. The fds are placed without Python code
+    between fork and exec, which could deadlock in a process with threads."""
+    leaked = os.open(os.path.join(tmp_path, "held-open"), os.O_CREAT | os.O_RDWR)
+    os.set_inheritable(leaked, True)
+    try:
+        worker = await create_worker(settings)
+        try:
+            fds = {
+                int(fd): os.readlink(f"/proc/{worker.pid}/fd/{fd}")
+                for fd in os.listdir(f"/proc/{worker.pid}/fd")
+            }
+            assert fds[3].startswith("pipe:") and fds[4].startswith("pipe:")
+            assert fds[3] != fds[4]
+            assert not [fd for fd, target in fds.items() if target.endswith("held-open")]
+            assert (await worker.dump())["pid"] == worker.pid
+        finally:
+            worker.close()
+            await worker.wait_closed()
+    finally:
+        os.close(leaked)
+
+
 async def test_close_terminates_the_process(settings: WorkerSettings) -> None:
     worker = await create_worker(settings)
     closed: list[bool] = []
