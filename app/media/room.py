@@ -200,7 +200,10 @@ class Room:
         rtp_parameters: dict[str, Any],
         app_data: dict[str, Any],
     ) -> Producer:
-        app_data = {**app_data, "peerId": media_peer.peer.session_id}
+        # Who sends it: the session (the others' tile) and the socket (whose end-to-end key
+        # opens its frames: two devices of one session send with keys of their own).
+        peer = media_peer.peer
+        app_data = {**app_data, "peerId": peer.session_id, "socketId": str(peer.socket_id)}
         with media_peer.slot("producers"):
             producer = await transport.produce(kind, rtp_parameters, app_data=app_data)
             media_peer.producers[producer.id] = producer

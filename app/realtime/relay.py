@@ -119,6 +119,7 @@ class Relay:
 
         peer = Peer(send, message["s"], message["o"], message["r"], pending=False)
         peer.remote = True
+        peer.socket_id = socket_id
         self._stand_ins[socket_id] = (origin, peer)
         return peer
 

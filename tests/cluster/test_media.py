@@ -56,6 +56,13 @@ async def test_doctor_on_one_instance_and_patient_on_another_see_each_other(more
         clients.append(await media(patient, 1, BLUE, 660))
         assert homes(first.database_url) == [("instance0",)]  # the first to ask
         await asyncio.gather(sees(clients[0], BLUE), sees(clients[1], RED))
+        # The relayed socket's tracks name that socket, as a local one's do (an end-to-end
+        # encrypted page opens them with the key that socket sent).
+        with psycopg.connect(first.database_url) as db:
+            sockets = db.execute(
+                "SELECT id FROM live_socket WHERE session_id = %s", (patient.session["id"],)
+            ).fetchall()
+        assert {c.appData["socketId"] for c in clients[0].consumers} == {str(sockets[0][0])}
 
         # The relayed socket's requests work as a local one's: stats, pause and resume.
         producer = clients[1].producers[0]

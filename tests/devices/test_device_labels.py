@@ -58,10 +58,11 @@ async def test_device_labels_come_from_the_catalogue(
         answer = await produce(patient_socket, transport_id, 3, app_data, "audio")
         assert answer["errorReason"] == f"produce: {reason}", answer
     forged = {"device": {**spoofed, "kind": "stethoscope"}, "source": "webcam"}
-    forged |= {"peerId": 999, "label": "Otoscope (spoofed)"}
+    forged |= {"peerId": 999, "socketId": "999999999", "label": "Otoscope (spoofed)"}
     answer = await produce(patient_socket, transport_id, 4, forged, "video")
     assert answer["ok"], answer
     await settled(lambda: len(offered) == 1)
+    assert offered[0]["appData"].pop("socketId") != forged["socketId"]
     assert offered[0]["appData"] == {
         "device": {"id": otoscope["id"], "name": "Label otoscope", "kind": "otoscope"},
         "source": "webcam",

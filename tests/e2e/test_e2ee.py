@@ -219,3 +219,38 @@ async def test_the_server_forwards_what_it_cannot_open(
     assert decoded_pictures(later) == 0
     await media.close()
     await again.close()
+
+
+async def test_two_tabs_of_one_session_are_each_opened(
+    server: RunningServer, people: Browsers
+) -> None:
+    """Each socket sends with its own key: the doctor opens the frames of a patient's two tabs
+    (one session, two sockets), neither read with the other's key."""
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        consultation = await create_consultation(http, server.operator_key, e2ee=True)
+    doctor = await people.page(join_path(consultation, "medecin"))
+    patient = await people.page(join_path(consultation, "patient"))
+    second_tab = await patient.context.new_page()
+    second_tab.on("pageerror", lambda error: people.errors.append(str(error)))
+    await second_tab.goto(join_path(consultation, "patient"))
+    for page in (doctor, patient, second_tab):
+        await wait_for_media(page)
+    sessions = [
+        await page.evaluate("() => window.hocovisio.sessionId") for page in (patient, second_tab)
+    ]
+    assert sessions[0] == sessions[1]
+
+    async def doctor_counts() -> dict[str, int]:
+        return await doctor.evaluate("() => window.hocovisio.e2ee.counts()")
+
+    # Both tabs' keys reach the doctor within a few seconds; from then on every frame opens.
+    async with asyncio.timeout(15):
+        while True:
+            before = await doctor_counts()
+            await asyncio.sleep(3)
+            after = await doctor_counts()
+            if after["failed"] == before["failed"] and after["noKey"] == before["noKey"]:
+                break
+    # Two tabs' camera and microphone: about twice what one sends in 3 s (25 frames and 50
+    # packets a second each).
+    assert after["decrypted"] - before["decrypted"] > 300, (before, after)

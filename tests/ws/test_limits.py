@@ -60,6 +60,9 @@ async def test_concurrent_producers_stop_at_the_limit_and_slots_come_back(
     await asyncio.sleep(0.5)
     assert len(offered) == MAX_PRODUCERS  # the doctor was offered only those
     assert {o["producerId"] for o in offered} == set(producers)
+    # Each names who sends it: the patient's session and its one socket.
+    sockets = {o["appData"].pop("socketId") for o in offered}
+    assert len(sockets) == 1 and sockets.pop().isdecimal()
     assert all(o["appData"] == {"source": "mic", "peerId": patient.session["id"]} for o in offered)
 
     # A closed producer gives its slot back; a creation the worker refuses (an SSRC already

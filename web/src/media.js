@@ -195,7 +195,7 @@ export class MediaSession {
       rtpParameters: info.rtpParameters,
       appData: { ...(info.appData || {}), peerId: info.peerId, type: info.type },
     });
-    if (this.e2ee) consumer.rtpReceiver.transform = this.e2ee.receiverTransform(info.peerId);
+    if (this.e2ee) consumer.rtpReceiver.transform = this.e2ee.receiverTransform(info.appData?.socketId);
     this.consumers.set(consumer.id, consumer);
     this.events.onConsumer(consumer, info);
     if (info.producerPaused) this.events.onConsumerPaused(consumer.id, true);

@@ -84,8 +84,10 @@ export class EndToEnd {
     return new RTCRtpScriptTransform(this.worker, { side: 'send' });
   }
 
-  receiverTransform(peerId) {
-    return new RTCRtpScriptTransform(this.worker, { side: 'receive', peerId });
+  // The frames of the socket `socketId` sends (its producers' appData.socketId): each socket
+  // has its own sender key, two devices of one session too.
+  receiverTransform(socketId) {
+    return new RTCRtpScriptTransform(this.worker, { side: 'receive', sender: socketId });
   }
 
   async wrappingKey(publicKey) {
@@ -143,7 +145,7 @@ export class EndToEnd {
     const entry = await this.remember(socketId, peerId, role, publicKey);
     const senderKey = await crypto.subtle.unwrapKey(
       'raw', fromBase64url(key), entry.wrapping, 'AES-KW', 'AES-GCM', false, ['decrypt']);
-    this.worker.postMessage({ type: 'receiveKey', peerId, index, key: senderKey });
+    this.worker.postMessage({ type: 'receiveKey', sender: socketId, index, key: senderKey });
     // It announced itself before this page was here: answer with this page's key.
     if (!known) await this.handKeys(socketId);
   }
@@ -156,11 +158,12 @@ export class EndToEnd {
 
   async rotate(peerId) {
     for (const [socketId, entry] of this.sockets) {
-      if (entry.peerId === peerId) this.sockets.delete(socketId);
+      if (entry.peerId !== peerId) continue;
+      this.sockets.delete(socketId);
+      this.worker.postMessage({ type: 'forget', sender: socketId });
     }
     this.codes.delete(peerId);
     this.onPeers(this.codes);
-    this.worker.postMessage({ type: 'forget', peerId });
     const senderKey = await newSenderKey();
     const index = (this.index + 1) % 256;
     this.next = { senderKey, index };

@@ -7,7 +7,7 @@
 import { decryptFrame, encryptFrame, frameKeyIndex } from './frames.js';
 
 const sending = { key: null, index: 0 };
-const receiving = new Map(); // peerId -> Map(index -> CryptoKey)
+const receiving = new Map(); // sending socket's id -> Map(index -> CryptoKey)
 const counts = { encrypted: 0, decrypted: 0, noKey: 0, failed: 0 };
 // The indexes kept per sender: frames of the previous key still in flight decode.
 const KEPT_INDEXES = 4;
@@ -17,12 +17,12 @@ self.onmessage = ({ data }) => {
     sending.key = data.key;
     sending.index = data.index;
   } else if (data.type === 'receiveKey') {
-    const keys = receiving.get(data.peerId) || new Map();
+    const keys = receiving.get(data.sender) || new Map();
     keys.set(data.index, data.key);
     while (keys.size > KEPT_INDEXES) keys.delete(keys.keys().next().value);
-    receiving.set(data.peerId, keys);
+    receiving.set(data.sender, keys);
   } else if (data.type === 'forget') {
-    receiving.delete(data.peerId);
+    receiving.delete(data.sender);
   } else if (data.type === 'counts') {
     self.postMessage({ type: 'counts', id: data.id, counts: { ...counts } });
   }
@@ -35,9 +35,9 @@ async function encrypt(frame, controller) {
   controller.enqueue(frame);
 }
 
-async function decrypt(peerId, frame, controller) {
+async function decrypt(sender, frame, controller) {
   const index = frameKeyIndex(frame.data);
-  const key = index === null ? null : receiving.get(peerId)?.get(index);
+  const key = index === null ? null : receiving.get(sender)?.get(index);
   if (!key) {
     counts.noKey += 1;
     return;
@@ -53,11 +53,11 @@ async function decrypt(peerId, frame, controller) {
 }
 
 self.onrtctransform = ({ transformer }) => {
-  const { side, peerId } = transformer.options;
+  const { side, sender } = transformer.options;
   const transform = new TransformStream({
     transform: side === 'send'
       ? encrypt
-      : (frame, controller) => decrypt(peerId, frame, controller),
+      : (frame, controller) => decrypt(sender, frame, controller),
   });
   transformer.readable.pipeThrough(transform).pipeTo(transformer.writable).catch(() => {});
 };
