@@ -104,6 +104,7 @@ class MediaRooms:
     async def room(self, onetoone_id: int) -> Room:
         room = self._rooms.get(onetoone_id)
         if room is not None and not room.closed:
+            self._cancel_idle_timer(onetoone_id)
             return room
         async with self._creating.setdefault(onetoone_id, asyncio.Lock()):
             room = self._rooms.get(onetoone_id)
@@ -148,9 +149,17 @@ class MediaRooms:
             return
         room.leave(peer)
         if not room.peers:
+            # One countdown per room, from the last departure: a socket without media leaves
+            # an empty room too, and a countdown left behind would close it once in use again.
+            self._cancel_idle_timer(peer.onetoone_id)
             self._idle_timers[peer.onetoone_id] = asyncio.get_running_loop().call_later(
-                self._settings.sfu_room_empty_timeout, self.close_room, peer.onetoone_id
+                self._settings.sfu_room_empty_timeout, self._close_if_empty, peer.onetoone_id
             )
+
+    def _close_if_empty(self, onetoone_id: int) -> None:
+        room = self._rooms.get(onetoone_id)
+        if room is not None and not room.peers:
+            self.close_room(onetoone_id)
 
     def close_room(self, onetoone_id: int) -> None:
         room = self._forget(onetoone_id)

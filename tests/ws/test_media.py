@@ -159,6 +159,40 @@ async def test_bad_media_requests_get_clear_errors(
     assert (await socket.request("getRouterRtpCapabilities"))["ok"] is True
 
 
+async def test_a_room_in_use_is_not_closed_by_an_earlier_countdown(
+    consultation: Consultation,
+    participant: Callable[[], Participant],
+    media_clients: Callable[..., MediaClient],
+):
+    """A room closes 2 s (the tests' setting) after it empties, but not once in use again:
+    as when a page reloads, its participant alone in the room."""
+    guest, doctor, patient = participant(), participant(), participant()
+    await guest.open(consultation.link("guest"))
+    guest_media = media_clients(await guest.socket(), [ToneAudioTrack(440)])
+    await guest_media.join()
+    await doctor.open(consultation.link("medecin"))
+    await patient.open(consultation.link("patient"))
+    doctor_media = media_clients(await doctor.socket(), [ColorVideoTrack(RED), ToneAudioTrack(440)])
+    patient_media = media_clients(
+        await patient.socket(), [ColorVideoTrack(BLUE), ToneAudioTrack(880)]
+    )
+
+    await guest_media.close()
+    await guest.close()  # the room empties: its countdown starts
+    passer_by = participant()
+    await passer_by.open(consultation.link("medecin"))
+    await (await passer_by.socket()).close()  # no media, the room still empty: again
+    await doctor_media.join()
+    await patient_media.join()
+    await asyncio.sleep(3)  # past both countdowns' end
+    # The SFU still carries what the doctor sends (the clients' own queues hold frames
+    # received earlier, so a picture alone would not tell).
+    producer = {"producerId": doctor_media.producers[0].id}
+    before = (await doctor_media.call("getProducerStats", producer))[0]["byteCount"]
+    await asyncio.sleep(0.5)
+    assert (await doctor_media.call("getProducerStats", producer))[0]["byteCount"] > before
+
+
 def worker_pids(server: RunningServer) -> list[int]:
     children = psutil.Process(server.process.pid).children(recursive=True)
     return [c.pid for c in children if c.name().startswith("mediasoup-work")]
