@@ -110,6 +110,7 @@ def _state(config: Settings) -> AppState:
             sql,
             lambda: instance.id,
             _hooks(media, homes, relay),
+            lease=config.instance_lease,
         ),
         instance=instance,
         homes=homes,

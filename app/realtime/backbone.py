@@ -9,7 +9,9 @@ is here.
 
 If that connection breaks, the notifications sent meanwhile are lost for this instance: it
 closes every socket it holds (``Broker.close_all``; they reconnect and read the state again)
-and listens again.
+and listens again. A connection can also go silent without breaking (a firewall or NAT that
+drops it idle, a stalled server process): each heartbeat of this instance notifies its own
+channel (``BEAT``), and a beat not heard in time counts as a break.
 """
 
 import asyncio
@@ -23,11 +25,14 @@ import psycopg
 
 from app.persistence.statements import Statements
 from app.realtime.broker import Broker
-from app.realtime.notices import CHANNEL, FETCH_KEPT, Kept, Notice, decode
+from app.realtime.notices import BEAT, CHANNEL, FETCH_KEPT, Kept, Notice, decode
 
 log = logging.getLogger(__name__)
 
 RECONNECT_DELAY = 1.0
+# A heartbeat not heard within two leases (five seconds at least, for a listener behind on a
+# busy instance) means the connection went deaf.
+MIN_DEAF_AFTER = 5.0
 # How json_build_object writes a plain event's notification (migration 0005).
 OFFSET = len('{"o" : ')
 PLAIN_EVENT_END = '"k" : null}'
@@ -52,14 +57,20 @@ class Backbone:
         sql: Statements,
         instance_id: Callable[[], int],
         hooks: Hooks,
+        lease: float,
     ) -> None:
         self._url = url
         self._broker = broker
         self._sql = sql
         self._instance_id = instance_id
         self._hooks = hooks
+        self._deaf_after = max(2 * lease, MIN_DEAF_AFTER)
         self._task: asyncio.Task[None] | None = None
         self._connection: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        # While listening: the time limit for hearing the beat awaited (none awaited: no limit).
+        self._deadline: asyncio.Timeout | None = None
+        self._heard_beat = 0
+        self._awaited_beat = 0
         self.received = 0  # notifications, for the metrics
 
     async def start(self) -> None:
@@ -79,6 +90,20 @@ class Backbone:
         if self._connection is not None:
             await self._connection.close()
 
+    def beat_sent(self, number: int) -> None:
+        """This instance's heartbeat ``number`` notified its channel: unless a beat is already
+        awaited (or this one was heard first), it must be heard in time."""
+        deadline = self._deadline
+        if deadline is None or deadline.when() is not None or self._heard_beat >= number:
+            return
+        self._awaited_beat = number
+        deadline.reschedule(asyncio.get_running_loop().time() + self._deaf_after)
+
+    def _beat_heard(self, number: int) -> None:
+        self._heard_beat = max(self._heard_beat, number)
+        if self._deadline is not None and number >= self._awaited_beat:
+            self._deadline.reschedule(None)
+
     async def _listen(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         connection = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
         await connection.execute("LISTEN " + CHANNEL)
@@ -89,7 +114,7 @@ class Backbone:
     async def _run(self, connection: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
         while True:
             try:
-                async with connection:
+                async with connection, asyncio.timeout(None) as self._deadline:
                     async for notification in connection.notifies():
                         if notification.channel == CHANNEL:
                             await self._handle(notification.payload)
@@ -97,6 +122,14 @@ class Backbone:
                             await self._handle_message(notification.payload)
             except psycopg.Error as error:
                 log.warning("listening to the database stopped: %s", type(error).__name__)
+            except TimeoutError:
+                log.warning(
+                    "listening to the database stopped: this instance's heartbeat was not"
+                    " heard within %g s",
+                    self._deaf_after,
+                )
+            finally:
+                self._deadline = None
             closed = self._broker.close_all()
             if closed:
                 log.warning("closed %d sockets that may have missed events", closed)
@@ -142,6 +175,9 @@ class Backbone:
         return self._broker.has(onetoone_id)
 
     async def _handle_message(self, payload: str) -> None:
+        if payload.startswith(BEAT):
+            self._beat_heard(int(payload[len(BEAT) :]))
+            return
         try:
             if payload.startswith('{"ref"'):
                 row = await self._sql.one(FETCH_KEPT, {"id": json.loads(payload)["ref"]})

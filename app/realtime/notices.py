@@ -25,6 +25,8 @@ from app.persistence.statements import Statements, jsonb
 from app.realtime.broker import Audience, Event
 
 CHANNEL = "hocovisio"
+# An instance's heartbeat, notified to its own channel (``CHANNEL_<id>``): "beat:<number>".
+BEAT = "beat:"
 PUBLISH = "SELECT hocovisio_publish(%(o)s, %(m)s, %(a)s, %(d)s, %(k)s)"
 FETCH_KEPT = "SELECT payload FROM cluster_event WHERE id = %(id)s"
 PURGE_KEPT = (

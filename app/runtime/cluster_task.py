@@ -20,6 +20,7 @@ class ClusterTask:
     def __init__(self, app_state: AppState) -> None:
         self._state = app_state
         self._task: asyncio.Task[None] | None = None
+        self._beats = 0
 
     async def start(self) -> None:
         """Register before the first socket is accepted: its row refers to this instance."""
@@ -51,7 +52,11 @@ class ClusterTask:
 
     async def beat(self) -> None:
         state = self._state
-        if not await instances.renew(state.sql, state.instance):
+        self._beats += 1
+        renewed = await instances.renew(state.sql, state.instance, self._beats)
+        if renewed:
+            state.backbone.beat_sent(self._beats)
+        else:
             closed = state.broker.close_all()
             await instances.register(state.sql, state.instance)
             await state.backbone.restart()  # its own channel is named after its new id

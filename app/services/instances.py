@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.persistence.statements import Statements
+from app.realtime.notices import BEAT, CHANNEL
 
 REGISTER = (
     "INSERT INTO instance (name, rtc, lease_until)"
     " VALUES (%(name)s, %(rtc)s, now() + make_interval(secs => %(lease)s)) RETURNING id"
 )
+# The lease renewed, and the beat told to the instance's own listener (``Backbone``), which
+# so knows that it still hears the database.
 RENEW = (
-    "UPDATE instance SET lease_until = now() + make_interval(secs => %(lease)s)"
-    " WHERE id = %(id)s RETURNING id"
+    "WITH renewed AS (UPDATE instance SET lease_until = now() + make_interval(secs => %(lease)s)"
+    " WHERE id = %(id)s RETURNING id)"
+    " SELECT id, pg_notify(%(channel)s || '_' || id, %(beat)s) FROM renewed"
 )
 REAP = "SELECT hocovisio_reap() AS reaped"
 GONE = "SELECT hocovisio_instance_gone(%(id)s)"
@@ -47,9 +51,16 @@ async def register(sql: Statements, instance: Instance) -> None:
     instance.id = row.id
 
 
-async def renew(sql: Statements, instance: Instance) -> bool:
-    """Extend the lease; False when the instance had already been removed."""
-    return await sql.one(RENEW, {"id": instance.id, "lease": instance.lease}) is not None
+async def renew(sql: Statements, instance: Instance, beat: int) -> bool:
+    """Extend the lease and notify heartbeat ``beat`` to the instance's own channel; False
+    when the instance had already been removed."""
+    params = {
+        "id": instance.id,
+        "lease": instance.lease,
+        "channel": CHANNEL,
+        "beat": f"{BEAT}{beat}",
+    }
+    return await sql.one(RENEW, params) is not None
 
 
 async def reap(sql: Statements) -> int:
