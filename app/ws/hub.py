@@ -11,6 +11,7 @@ error``.
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from quart import Blueprint, abort, websocket
 
@@ -39,6 +40,10 @@ CLOSE_REFUSED = 4003
 # The events after which the socket of the session they name is closed, and the code.
 CLOSING_EVENTS = {"sessionReplaced": CLOSE_REPLACED, "sessionRefused": CLOSE_REFUSED}
 CLOSE_TRY_AGAIN = 1013
+# The pauses between tries of a closed socket's database steps while the database is
+# unavailable (about 15 s in all): a blip must not leave the socket counted, its session
+# online for the others.
+LEAVE_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 DISPATCHER = Dispatcher(
     chat.HANDLERS, presence_requests.HANDLERS, devices.HANDLERS, e2ee.HANDLERS, media.HANDLERS
@@ -125,9 +130,33 @@ async def _leave(peer: Peer, subscription: Subscription) -> None:
     broker.unsubscribe(subscription)
     peer.abandon_requests()
     hocovisio.media.leave(peer)
-    await hocovisio.relay.socket_closed(peer.socket_id)
-    await presence.closed(hocovisio.sql, subscription.socket_id, _socket(peer), _webhooks())
-    await onetoones.note_activity(hocovisio.sql, peer.onetoone_id)
+    sql = hocovisio.sql
+    await _tried(peer, "the media relay", lambda: hocovisio.relay.socket_closed(peer.socket_id))
+    await _tried(
+        peer,
+        "presence",
+        lambda: presence.closed(sql, subscription.socket_id, _socket(peer), _webhooks()),
+    )
+    await _tried(peer, "activity", lambda: onetoones.note_activity(sql, peer.onetoone_id))
+
+
+async def _tried(peer: Peer, step: str, attempt: Callable[[], Awaitable[object]]) -> None:
+    """One step of a closed socket's leaving, tried again while the database is unavailable;
+    a failure is logged, and the next steps are taken all the same."""
+    for delay in (*LEAVE_RETRY_DELAYS, None):
+        try:
+            await attempt()
+            return
+        except Exception as error:
+            if delay is None or database_unavailable(error) is None:
+                log.warning(
+                    "socket %d closed, but %s was not told: %s",
+                    peer.socket_id,
+                    step,
+                    type(error).__name__,
+                )
+                return
+        await asyncio.sleep(delay)
 
 
 async def _write(peer: Peer, subscription: Subscription) -> int:
