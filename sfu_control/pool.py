@@ -71,7 +71,14 @@ class WorkerPool(EventEmitter[WorkerPoolEvent]):
     async def _spawn(self, index: int) -> None:
         worker = await Worker.create(replace(self._settings), app_data={"index": index})
         if self._on_worker_ready is not None:
-            await self._on_worker_ready(index, worker)
+            try:
+                await self._on_worker_ready(index, worker)
+            except BaseException:
+                # Not in the pool: nobody else would ever close it (a respawn retrying every
+                # few tenths of a second would pile up processes).
+                worker.close()
+                await worker.wait_closed()
+                raise
         worker.on("died", lambda error: self._worker_died(index, worker, error))
         self._slots[index] = worker
         self._worker_added.set()

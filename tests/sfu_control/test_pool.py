@@ -92,3 +92,22 @@ async def test_a_pick_gives_up_after_its_timeout(settings: WorkerSettings) -> No
         await pool.close()
     with pytest.raises(RuntimeError, match="no mediasoup worker"):
         await pool.pick_when_ready(timeout=0.2)
+
+
+async def test_a_worker_whose_ready_hook_fails_is_not_left_running(
+    settings: WorkerSettings,
+) -> None:
+    spawned: list[Worker] = []
+
+    async def refuse(index: int, worker: Worker) -> None:
+        spawned.append(worker)
+        raise OSError("port in use")
+
+    pool = WorkerPool(size=1, settings=settings, on_worker_ready=refuse)
+    with pytest.raises(OSError, match="port in use"):
+        await pool.start()
+    await pool.close()
+    (worker,) = spawned
+    assert worker.closed
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker.pid, 0)
