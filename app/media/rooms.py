@@ -109,19 +109,26 @@ class MediaRooms:
         async with self._creating.setdefault(onetoone_id, asyncio.Lock()):
             room = self._rooms.get(onetoone_id)
             if room is None or room.closed:
-                try:
-                    worker = await self._pool.pick_when_ready(WORKER_WAIT_TIMEOUT)
-                except TimeoutError:
-                    raise Refused(503, "no media worker is running: try again shortly") from None
-                router = await worker.create_router(
-                    media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
-                )
-                observer = await router.create_active_speaker_observer()
-                room = Room(onetoone_id, router, observer, self._limits)
+                room = await self._create_room(onetoone_id)
                 self._rooms[onetoone_id] = room
         self._creating.pop(onetoone_id, None)
         self._cancel_idle_timer(onetoone_id)
         return room
+
+    async def _create_room(self, onetoone_id: int) -> Room:
+        try:
+            worker = await self._pool.pick_when_ready(WORKER_WAIT_TIMEOUT)
+        except TimeoutError:
+            raise Refused(503, "no media worker is running: try again shortly") from None
+        router = await worker.create_router(
+            media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
+        )
+        try:
+            observer = await router.create_active_speaker_observer()
+        except BaseException:
+            router.close()  # a request cancelled (its socket gone) or failed: no router left
+            raise
+        return Room(onetoone_id, router, observer, self._limits)
 
     async def create_webrtc_transport(
         self, room: Room, *, producing: bool, consuming: bool, force_tcp: bool
