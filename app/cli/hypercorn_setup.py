@@ -1,6 +1,9 @@
 """Hypercorn as this service runs it: its ``Config``, an access log that costs only the line it
 writes, and WebSocket compression only when asked for.
 
+Its listening sockets give each connection a ``TCP_USER_TIMEOUT`` (``ServiceConfig``), so that
+a client gone without a word does not hold its socket for a quarter of an hour.
+
 Two of hypercorn's defaults are expensive here, and it offers no setting for either:
 
 * its access log builds a dict of every request and response header and of the whole
@@ -17,12 +20,13 @@ Two of hypercorn's defaults are expensive here, and it offers no setting for eit
 
 import logging
 import os
+import socket
 import time
 from collections.abc import Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from hypercorn.config import Config
+from hypercorn.config import Config, Sockets
 from hypercorn.logging import Logger
 from hypercorn.protocol import ws_stream
 
@@ -31,8 +35,9 @@ from app.config.settings import Settings
 
 def hypercorn_config(settings: Settings) -> Config:
     """The ``Config`` of ``hocovisio run``; also applies ``websocket_compression``."""
-    config = Config()
+    config = ServiceConfig(settings.tcp_user_timeout)
     config.bind = [f"{settings.host}:{settings.port}"]
+    config.websocket_ping_interval = settings.websocket_ping_interval or None
     config.graceful_timeout = settings.shutdown_timeout
     config.logger_class = AccessLogger
     config.accesslog = logging.getLogger("hypercorn.access") if settings.access_log else None
@@ -41,6 +46,30 @@ def hypercorn_config(settings: Settings) -> Config:
         config.certfile, config.keyfile = str(settings.tls_certfile), str(settings.tls_keyfile)
     websocket_compression(settings.websocket_compression)
     return config
+
+
+class ServiceConfig(Config):
+    """hypercorn's ``Config``, whose listening sockets give every connection accepted on them
+    a ``TCP_USER_TIMEOUT`` (Linux copies it from the listener).
+
+    Without it a client whose network vanished, or that stopped reading, holds its
+    connection for as long as the kernel retransmits (about 15 minutes): a socket's writer
+    waits on it all that time, its session still counted online. With it, what was sent and
+    not acknowledged for that long fails the connection, and the socket leaves. The idle
+    sockets' pings (``websocket_ping_interval``) give it something to acknowledge.
+    """
+
+    def __init__(self, tcp_user_timeout: float) -> None:
+        super().__init__()
+        self.tcp_user_timeout = tcp_user_timeout
+
+    def create_sockets(self) -> Sockets:
+        sockets = super().create_sockets()
+        if self.tcp_user_timeout:
+            milliseconds = int(self.tcp_user_timeout * 1000)
+            for listening in (*sockets.secure_sockets, *sockets.insecure_sockets):
+                listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, milliseconds)
+        return sockets
 
 
 class AccessAtoms(Mapping[str, Any]):

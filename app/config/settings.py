@@ -152,6 +152,20 @@ class Settings(BaseSettings):
         False,
         description="accept permessage-deflate on sockets (about 55 KiB more per open socket)",
     )
+    websocket_ping_interval: float = Field(
+        20.0,
+        ge=0,
+        le=600,
+        description="seconds between pings on an idle socket, so that a client whose network"
+        " vanished is noticed (with tcp_user_timeout); 0: no pings",
+    )
+    tcp_user_timeout: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="seconds a client connection may leave what was sent unacknowledged (its"
+        " network gone, or it stopped reading) before it is closed; 0: the system's default",
+    )
 
     # Documents and chat inside a consultation.
     upload_max_bytes: int = Field(100 * 1024 * 1024, ge=1, description="largest document")
