@@ -6,6 +6,7 @@ producer whose ``appData`` names the device (``{device: {id}}``, reported before
 doctor's client knows the otoscope's video from the patient's camera.
 """
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,9 @@ class DeviceMedia:
 
     async def produce(self, device: dict[str, Any], node: str, file: str | None = None) -> str:
         """Send the device's stream; return the producer's id."""
-        player = open_player(device["media_kind"], node, file)
+        # Opening probes the device (a slow USB camera takes a while): in a thread, so that the
+        # devices already streaming and the socket go on meanwhile.
+        player = await asyncio.to_thread(open_player, device["media_kind"], node, file)
         track = player.video if device["media_kind"] == "video" else player.audio
         if track is None:
             raise ValueError(f"{file or node} has no {device['media_kind']} stream")
