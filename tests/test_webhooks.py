@@ -187,6 +187,24 @@ async def test_retried_until_the_receiver_answers(
     assert hooks.url.split("/hooks")[1] not in log  # the URL's path is not logged
 
 
+async def test_an_answer_trickled_past_the_timeout_is_a_failure(
+    own_database: str, hooks: Receiver, tmp_path: Path
+) -> None:
+    """A receiver must answer within the timeout, the whole answer: one that sends its
+    answer a byte at a time (each within the timeout) is given up on, and retried."""
+    hooks.trickle = 3.0
+    env = webhook_env(hooks, HOCOVISIO_WEBHOOK_TIMEOUT="1")
+    with hocovisio(own_database, tmp_path, extra_env=env) as server:
+        consultation = await new_consultation(server)
+        await end(server, consultation.token)
+        await until(lambda: len(hooks.received) == 1)
+        posted_at = time.monotonic()
+        await until(lambda: "TimeoutError (attempt 1, will retry)" in server.log(), timeout=10)
+        assert time.monotonic() - posted_at < 2.5  # given up at 1 s, not after the 3 s
+        hooks.trickle = 0
+        await until(lambda: len(hooks.received) >= 2)  # posted again, and answered at once
+
+
 async def test_no_event_lost_across_a_kill_9(
     own_database: str, hooks: Receiver, tmp_path: Path
 ) -> None:

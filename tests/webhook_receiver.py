@@ -3,6 +3,7 @@ what it was sent, answering the status the test chooses."""
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class Receiver:
     status: int = 200
     received: list[Received] = field(default_factory=list)
     refused: int = 0  # posts answered with a status other than 2xx
+    trickle: float = 0  # seconds over which an answer's body is sent, a byte at a time
 
     def events(self, type_: str | None = None) -> list[dict[str, Any]]:
         """The accepted posts' events (of one type), in arrival order."""
@@ -45,8 +47,13 @@ def receiver() -> Iterator[Receiver]:
             else:
                 state.refused += 1
             self.send_response(status)
-            self.send_header("Content-Length", "0")
+            body = b"ok" * 3 if state.trickle else b""
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            for byte in range(len(body)):
+                self.wfile.flush()
+                time.sleep(state.trickle / len(body))
+                self.wfile.write(body[byte : byte + 1])
 
         def log_message(self, *_: object) -> None:
             pass

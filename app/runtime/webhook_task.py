@@ -67,7 +67,9 @@ class WebhookTask:
         events = await webhooks.fan_out(state.sql, list(settings.webhook_urls))
         lease = settings.webhook_timeout * 2 + 5
         due = await webhooks.claim(state.sql, BATCH, lease)
-        results = await asyncio.gather(*(webhooks.post(client, d, secret) for d in due))
+        results = await asyncio.gather(
+            *(webhooks.post(client, d, secret, settings.webhook_timeout) for d in due)
+        )
         for delivery, (status, error) in zip(due, results, strict=True):
             outcome = await webhooks.record(
                 state.sql,

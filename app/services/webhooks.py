@@ -16,6 +16,7 @@ Bodies carry identifiers, roles, reasons, and a document's type and size: never 
 credential, a name, a message, form data or a file.
 """
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -186,9 +187,12 @@ async def claim(sql: Statements, limit: int, lease: float) -> list[Delivery]:
 
 
 async def post(
-    client: httpx.AsyncClient, delivery: Delivery, secret: str
+    client: httpx.AsyncClient, delivery: Delivery, secret: str, timeout: float
 ) -> tuple[int | None, str | None]:
-    """Post one delivery: its status, and None or why it failed (no body is ever quoted)."""
+    """Post one delivery: its status, and None or why it failed (no body is ever quoted).
+
+    The whole post has ``timeout`` seconds, not each read: a receiver that trickles its
+    answer would otherwise hold the batch, and its claim could run out meanwhile."""
     headers = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: signature(secret, int(time.time()), delivery.body),
@@ -196,8 +200,9 @@ async def post(
         "User-Agent": "HOCOVISIO-Webhooks",
     }
     try:
-        response = await client.post(delivery.url, content=delivery.body, headers=headers)
-    except httpx.HTTPError as error:
+        async with asyncio.timeout(timeout):
+            response = await client.post(delivery.url, content=delivery.body, headers=headers)
+    except (httpx.HTTPError, TimeoutError) as error:
         return None, type(error).__name__
     if 200 <= response.status_code < 300:
         return response.status_code, None
