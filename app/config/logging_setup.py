@@ -1,8 +1,9 @@
 """Log lines: text or JSON, each with its request id, never with a token or a credential.
 
-Links carry their tokens in the path (``/session/<onetoone>/<session>``, ``/onetoone/<token>``)
-and credentials travel as ``Bearer`` values, so every line is redacted before it is written,
-whoever wrote it (our code, hypercorn's access log, a library's error).
+Links carry their tokens in the path (``/session/<onetoone>/<session>``, the page's
+``/join/<onetoone>/<session>``, ``/onetoone/<token>``) and credentials travel as ``Bearer``
+values, so every line is redacted before it is written, whoever wrote it (our code,
+hypercorn's access log, a library's error).
 """
 
 import json
@@ -11,6 +12,7 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -18,10 +20,23 @@ from app.config.settings import Settings
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
+# The routes under /session/ that are not a link.
+_SESSION_ROUTES = frozenset({"infos", "leave"})
+
+
+def _link(match: re.Match[str]) -> str:
+    """A link's path with each token hidden, a cut-off one too (``/session/OT``)."""
+    prefix, rest = match.group(1), match.group(2)
+    if prefix == "/session/" and rest in _SESSION_ROUTES:
+        return match.group(0)
+    return prefix + "/".join("***" if part else "" for part in rest.split("/"))
+
+
 # (what a line must contain for the pattern to match, the pattern, its replacement): the
 # cheap ``in`` test spares most lines (every access line) most of the regular expressions.
-_REDACTIONS = [
-    ("/session/", re.compile(r"(/session/)[^/\s?\"']+/[^/\s?\"']+"), r"\1***/***"),
+_REDACTIONS: list[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    ("/session/", re.compile(r"(/session/)([^\s?\"']+)"), _link),
+    ("/join/", re.compile(r"(/join/)([^\s?\"']+)"), _link),
     ("/onetoone/", re.compile(r"(/onetoone/)[^/\s?\"']+"), r"\1***"),
     ("?", re.compile(r"(/[^\s?\"']*)\?[^\s\"']*"), r"\1?***"),
     ("bearer", re.compile(r"(?i)(bearer\s+)[^\s\"',]+"), r"\1***"),

@@ -92,6 +92,8 @@ def install(app: Quart) -> None:
         response.headers["X-Request-ID"] = request_id.get()
         # A JSON answer or an uploaded document is never to be run as a script or a page.
         response.headers["X-Content-Type-Options"] = "nosniff"
+        # A page's address is its link, tokens included: no request it makes may carry it.
+        response.headers["Referrer-Policy"] = "no-referrer"
         if is_secure(request):
             response.headers.setdefault("Strict-Transport-Security", HSTS)
             cookies = response.headers.getlist("Set-Cookie")

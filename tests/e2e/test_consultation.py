@@ -178,6 +178,14 @@ async def test_doctor_and_patient_hold_a_consultation(
     await expect(doctor.locator(".tile.remote")).to_have_count(0, timeout=TIMEOUT_MS)
     await expect(doctor.locator("#status")).to_have_text("Waiting for the patient…")
 
+    # The pages' addresses are their links: the log holds none of their tokens (the pages'
+    # own requests and the Referer they would carry), nor what the patient wrote.
+    log = server.log()
+    assert "/join/***/***" in log
+    tokens = [consultation.token, *(s["token"] for s in consultation.sessions.values())]
+    assert [token for token in tokens if token in log] == []
+    assert "Sore throat" not in log and "Hello doctor" not in log
+
 
 async def test_ended_consultation_shows_the_end_screen(
     server: RunningServer, people: Browsers

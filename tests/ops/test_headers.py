@@ -5,7 +5,9 @@ import re
 import httpx
 
 
-async def test_every_response_says_nosniff(http: httpx.AsyncClient, consultation):
+async def test_every_response_says_nosniff_and_sends_no_referrer(
+    http: httpx.AsyncClient, consultation
+):
     answers = [
         await http.get("/settings"),
         await http.get("/session/infos"),  # 401
@@ -13,10 +15,13 @@ async def test_every_response_says_nosniff(http: httpx.AsyncClient, consultation
         await http.get(consultation.link("patient")),
         await http.get("/openapi.json"),
         await http.get("/"),
+        await http.get(consultation.link("medecin").replace("/session/", "/join/")),
         await http.get("/assets/app.js"),
     ]
     for answer in answers:
         assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.request.url
+        # A participant's page is at its link: the requests it makes must not quote it.
+        assert answer.headers["Referrer-Policy"] == "no-referrer", answer.request.url
 
 
 async def test_docs_load_swagger_ui_from_our_own_origin(http: httpx.AsyncClient):

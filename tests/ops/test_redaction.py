@@ -14,6 +14,16 @@ from app.config.logging_setup import new_request_id, redact
             '127.0.0.1:5 - - "GET /session/***/*** 1.1" 200',
         ),
         ("DELETE /onetoone/OT123 1.1", "DELETE /onetoone/*** 1.1"),
+        # The page's link, in the path and in the Referer of the requests it makes.
+        (
+            '"GET /join/OT123/ST456 1.1" 200 "https://v.example/join/OT123/ST456" "Chrome"',
+            '"GET /join/***/*** 1.1" 200 "https://v.example/join/***/***" "Chrome"',
+        ),
+        # A link cut short still hides what it has; the routes under /session/ are kept.
+        ("GET /session/OT123 1.1", "GET /session/*** 1.1"),
+        ("GET /session/OT123/ 1.1", "GET /session/***/ 1.1"),
+        ("POST /session/infos 1.1", "POST /session/infos 1.1"),
+        ("POST /session/leave 1.1", "POST /session/leave 1.1"),
         ("GET /messages?before=3&limit=2 1.1", "GET /messages?*** 1.1"),
         ("authorization: BeArEr c.r-e_d", "authorization: BeArEr ***"),
         ("cookie hocovisio_session=abc; other=1", "cookie hocovisio_session=***; other=1"),
