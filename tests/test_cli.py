@@ -19,8 +19,11 @@ def test_run_without_operator_key_generates_and_keeps_one(database_url: str, tmp
             server.base_url + "/onetoone", headers={"Authorization": f"Bearer {key}"}
         )
         assert created.status_code == 200
-    with hocovisio(database_url, tmp_path, extra_env=env):
+    # Kept, and printed only when made: every start's output lands in the journal.
+    with hocovisio(database_url, tmp_path, extra_env=env) as again:
         assert key_file.read_text().strip() == key
+        assert f"Operator key: kept in {key_file}" in again.log()
+        assert key not in again.log()
 
 
 def test_invalid_setting_stops_start_up_with_its_name():

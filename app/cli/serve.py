@@ -26,12 +26,15 @@ def _operator_key(settings: Settings) -> SecretStr:
     if settings.operator_key is not None:
         return settings.operator_key
     path = settings.data_dir / "operator_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_urlsafe(32))
-    key = path.read_text().strip()
+    if path.exists():
+        # Not printed again: the output of every start lands in the journal.
+        print(f"Operator key: kept in {path}", flush=True)
+        return SecretStr(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
     print(f"Operator key (kept in {path}): {key}", flush=True)
     return SecretStr(key)
 
