@@ -48,10 +48,15 @@ async def _credential(http: httpx.AsyncClient, config: StationConfig) -> str:
     assert config.link is not None
     response = await http.get(config.link)
     if response.status_code != 200:
-        raise StationError(f"opening {config.link}: {response.json().get('msg', response.text)}")
+        # The link's tokens are a credential: never in a message.
+        try:
+            msg = response.json().get("msg")
+        except ValueError:  # not the service's answer (a proxy's error page)
+            msg = None
+        raise StationError(f"opening the consultation's link: {msg or response.status_code}")
     credential = response.json()["session"].get("credential")
     if not credential:
-        raise StationError(f"{config.link} gave no credential")
+        raise StationError("the consultation's link gave no credential")
     return credential
 
 

@@ -62,6 +62,11 @@ def _configure_logging(level: str) -> None:
     root.setLevel(level.upper())
     for noisy in ("asyncio", "aioice", "aiortc"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+    # httpx says each request's URL at INFO (the link: its tokens), websockets each header
+    # (the credential) at DEBUG.
+    for quoting in ("httpx", "httpcore"):
+        logging.getLogger(quoting).setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("websockets").setLevel(max(logging.INFO, root.level))
 
 
 def main(argv: list[str] | None = None, prog: str = "hocovisio-station") -> None:

@@ -279,3 +279,18 @@ async def test_a_station_back_before_its_old_socket_dropped_keeps_its_devices(
     await new_socket.close()
     assert (await doctor_socket.event("deviceDisconnected"))["node"] == "/dev/ttyACM0"
     assert await doctor_socket.event("peerLeft") == {"peerId": patient.session["id"]}
+
+
+def test_a_station_whose_link_fails_says_so_without_quoting_it(
+    server: RunningServer, consultation: Consultation
+):
+    """Run on its own at the debug level: the link's tokens are in no line it writes."""
+    link = consultation.link("patient").replace(consultation.token, "0" * 32)
+    result = subprocess.run(
+        [sys.executable, "-m", "station.cli", "--server", server.base_url, "--link", link,
+         "--log-level", "debug"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "error: opening the consultation's link: session not valid" in result.stderr
+    assert consultation.sessions["patient"]["token"] not in result.stdout + result.stderr
