@@ -173,7 +173,10 @@ async def test_retried_until_the_receiver_answers(
     own_database: str, hooks: Receiver, tmp_path: Path
 ) -> None:
     hooks.status = 503
-    with hocovisio(own_database, tmp_path, extra_env=webhook_env(hooks)) as server:
+    # A receiver's key may travel in its URL, as a password or in the query.
+    keyed = hooks.url.replace("://", "://clinic:pw-4321@") + "?key=k-8765"
+    env = {**webhook_env(hooks), "HOCOVISIO_WEBHOOK_URLS": json.dumps([keyed])}
+    with hocovisio(own_database, tmp_path, extra_env=env) as server:
         consultation = await new_consultation(server)
         await end(server, consultation.token)
         await until(lambda: hooks.refused >= 3)
@@ -185,6 +188,7 @@ async def test_retried_until_the_receiver_answers(
         log = server.log()
     assert "webhook consultation.ended delivery" in log and "HTTP 503" in log
     assert hooks.url.split("/hooks")[1] not in log  # the URL's path is not logged
+    assert "pw-4321" not in log and "k-8765" not in log
 
 
 async def test_an_answer_trickled_past_the_timeout_is_a_failure(

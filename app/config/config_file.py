@@ -38,14 +38,17 @@ def load_settings() -> Settings:
         raise SettingsError(f"{error}{source}") from None
 
 
-def masked_url(url: str) -> str:
-    """The URL with its password replaced by the mask."""
+def masked_url(url: str, query: bool = False) -> str:
+    """The URL with its password replaced by the mask, and its query too with ``query`` (a
+    webhook receiver's key often travels there)."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+    if parts.password is not None:
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{user}:{MASK}@{host}")
+    if query and parts.query:
+        parts = parts._replace(query=MASK)
+    return urlunsplit(parts)
 
 
 def _plain(value: Any) -> Any:
@@ -65,6 +68,7 @@ def effective(settings: Settings) -> dict[str, Any]:
     values = {name: _plain(getattr(settings, name)) for name in Settings.model_fields}
     if settings.database_url:
         values["database_url"] = masked_url(settings.database_url)
+    values["webhook_urls"] = [masked_url(str(url), query=True) for url in settings.webhook_urls]
     return values
 
 

@@ -57,7 +57,10 @@ def _default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HOCOVISIO_", extra="ignore")
+    # An invalid setting is named, its value never quoted: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="HOCOVISIO_", extra="ignore", hide_input_in_errors=True
+    )
 
     host: str = Field("127.0.0.1", description="address to serve on")
     port: int = Field(8080, ge=1, le=65535, description="port to serve on")

@@ -85,9 +85,15 @@ class WebhookTask:
                     "webhook %s delivery %s to %s: %s (attempt %s, %s)",
                     delivery.event,
                     delivery.id,
-                    urlsplit(delivery.url).netloc,  # a query may carry the receiver's key
+                    _receiver(delivery.url),
                     error,
                     delivery.attempts,
                     "given up" if outcome == "dead" else "will retry",
                 )
         return bool(events or due)
+
+
+def _receiver(url: str) -> str:
+    """The receiver's host and port: its URL's userinfo and query may carry its key."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)

@@ -83,13 +83,26 @@ def test_show_masks_secrets():
         HOCOVISIO_OPERATOR_KEY="operator-secret-1234",
         HOCOVISIO_METRICS_TOKEN="metrics-secret-5678",
         DATABASE_URL="postgresql://clinic:db-secret-9012@db.example:5432/hocovisio",
+        HOCOVISIO_WEBHOOK_URLS='["https://hv:hook-secret-3456@hooks.example/e?key=hook-key-7890"]',
+        HOCOVISIO_WEBHOOK_SECRET="whsec-secret-2468",
     )
     values = shown(result)
-    for secret in ("operator-secret-1234", "metrics-secret-5678", "db-secret-9012"):
+    secrets = ("operator-secret-1234", "metrics-secret-5678", "db-secret-9012", "hook-secret-3456")
+    for secret in (*secrets, "hook-key-7890", "whsec-secret-2468"):
         assert secret not in result.stdout
     assert values["operator_key"] == '"********"'
     assert values["metrics_token"] == '"********"'
     assert values["database_url"] == '"postgresql://clinic:********@db.example:5432/hocovisio"'
+    assert values["webhook_urls"] == '["https://hv:********@hooks.example/e?********"]'
+
+
+def test_an_invalid_setting_is_named_without_its_value():
+    """A secret given where it does not fit (a TURN secret without TURN servers, a token
+    too short) is named in the error, never quoted."""
+    result = hocovisio(["config", "show"], HOCOVISIO_TURN_SECRET="turn-secret-1357")
+    assert result.returncode != 0
+    assert "invalid settings" in result.stderr
+    assert "turn-secret-1357" not in result.stderr
 
 
 def test_documented_reference_is_the_model_s():
