@@ -93,9 +93,9 @@ def parse(text: str | bytes, guard: Guard) -> Request | Response:
     if frame.get("request") is True:
         method, data = frame.get("method"), frame.get("data", {})
         if not isinstance(method, str) or not method:
-            raise FrameError("request has no method")
+            raise FrameError("request has no method", request_id)
         if not isinstance(data, dict):
-            raise FrameError("request data is not an object")
+            raise FrameError("request data is not an object", request_id)
         return Request(frame_id, method, data)
     if frame.get("response") is True:
         return Response(

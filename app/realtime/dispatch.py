@@ -12,6 +12,13 @@ from app.errors import Refused
 from app.realtime.peer import Peer
 
 Handler = Callable[[Peer, dict[str, Any]], Awaitable[Any]]
+# An unknown method is quoted this far: a client may send a megabyte of name.
+QUOTED_METHOD = 64
+
+
+def unknown_method(method: str) -> Refused:
+    shown = method if len(method) <= QUOTED_METHOD else method[:QUOTED_METHOD] + "…"
+    return Refused(404, f"unknown method {shown!r}")
 
 
 class Dispatcher:
@@ -31,5 +38,5 @@ class Dispatcher:
         """Serve one request; ``Refused`` for a method nobody serves."""
         handler = self._handlers.get(method)
         if handler is None:
-            raise Refused(404, f"unknown method {method!r}")
+            raise unknown_method(method)
         return await handler(peer, data)

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.errors import Refused
 from app.media.room import MediaError, MediaPeer, Room
-from app.realtime.dispatch import Handler
+from app.realtime.dispatch import Handler, unknown_method
 from app.realtime.peer import Peer
 from app.runtime.state import state
 from app.services.ice_servers import ice_servers
@@ -68,7 +68,7 @@ async def serve(peer: Peer, method: str, data: dict[str, Any]) -> Any:
     """Serve a media request relayed from the instance of ``peer``'s socket."""
     handler = HANDLERS.get(method)
     if handler is None:
-        raise Refused(404, f"unknown method {method!r}")
+        raise unknown_method(method)
     return await handler(peer, data)
 
 

@@ -51,7 +51,9 @@ async def test_bad_frames_get_clear_errors(
     unknown = await socket.request("noSuchMethod")
     assert unknown["ok"] is False
     assert unknown["errorReason"] == "unknown method 'noSuchMethod'"
-    for frame in ("not json", "[]", '{"request": true}', '{"request": true, "id": 5}'):
+    huge = await socket.request("x" * 1_000_000)
+    assert huge["errorReason"] == f"unknown method '{'x' * 64}…'"
+    for frame in ("not json", "[]", '{"request": true}'):
         await socket.connection.send(frame)
     await socket.request("getPeers")  # still served
     errors = [f for f in socket.notifications if f.get("response") and f["ok"] is False]
@@ -59,5 +61,28 @@ async def test_bad_frames_get_clear_errors(
         "invalid JSON: Expecting value: line 1 column 1 (char 0)",
         "frame is not a JSON object",
         "frame has no integer id",
-        "request has no method",
+    ]
+
+
+async def test_a_bad_request_whose_id_is_read_is_answered_under_it(
+    server: RunningServer, consultation: Consultation, participant: Callable[[], Participant]
+):
+    """Its caller waits for that id: an answer under id null would leave it waiting."""
+    doctor = participant()
+    await doctor.open(consultation.link("medecin"))
+    headers = {"Authorization": f"Bearer {doctor.credential}"}
+    async with connect(server.ws_url, additional_headers=headers) as raw:
+        for frame in (
+            '{"request": true, "id": 5}',
+            '{"request": true, "id": 6, "method": 7}',
+            '{"request": true, "id": 7, "method": "getPeers", "data": null}',
+            '{"request": true, "id": 8, "method": "join", "data": []}',
+        ):
+            await raw.send(frame)
+        answers = [json.loads(await raw.recv()) for _ in range(4)]
+    assert [(a["id"], a["ok"], a["errorReason"]) for a in answers] == [
+        (5, False, "request has no method"),
+        (6, False, "request has no method"),
+        (7, False, "request data is not an object"),
+        (8, False, "request data is not an object"),
     ]
