@@ -23,6 +23,7 @@ from .errors import (
     WorkerTypeError,
 )
 from .events import EventEmitter
+from .ortc import validate_rtp_capabilities
 from .pipe_transport import PipeTransport
 from .plain_transport import PlainTransport
 from .pool import PoolStats, WorkerPool
@@ -100,4 +101,5 @@ __all__ = [
     "WorkerTimeoutError",
     "WorkerTypeError",
     "create_worker",
+    "validate_rtp_capabilities",
 ]

@@ -23,7 +23,15 @@ from typing import Any, Literal
 from app.errors import Refused
 from app.media.quality import Quality, QualityWatch, level, worst_score
 from app.realtime.peer import Peer, PeerRequestError
-from sfu_control import ActiveSpeakerObserver, Consumer, Producer, Router, WebRtcTransport
+from sfu_control import (
+    ActiveSpeakerObserver,
+    Consumer,
+    Producer,
+    Router,
+    WebRtcTransport,
+    WorkerError,
+    validate_rtp_capabilities,
+)
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +180,9 @@ class Room:
     async def join(self, media_peer: MediaPeer, rtp_capabilities: dict[str, Any]) -> None:
         if media_peer.joined:
             raise MediaError("already joined")
+        # Checked now, as consume() would for each producer: else a malformed one is accepted
+        # here and fails, logged, on every producer to come.
+        validate_rtp_capabilities(rtp_capabilities)
         media_peer.rtp_capabilities = rtp_capabilities
         for other in self.others(media_peer):
             for producer in list(other.producers.values()):
@@ -235,6 +246,10 @@ class Room:
     ) -> None:
         try:
             await self.consume(consumer_peer, producer_peer, producer)
+        except WorkerError as refused:
+            # The worker refused the consumer of what the producer's client declared (layers
+            # its encodings do not have, say): that client's doing, not a fault here.
+            log.info("peer %s gets no consumer: %s", consumer_peer.peer.session_id, refused)
         except Exception:
             # Nobody awaits this task: a producer or transport closed meanwhile ends here.
             if not (producer.closed or self.closed):

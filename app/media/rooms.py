@@ -16,11 +16,19 @@ from typing import Any
 from app.config.settings import Settings
 from app.errors import Refused
 from app.media.codecs import media_codecs
+from app.media.made import made
 from app.media.room import MediaLimits, Room
 from app.persistence.statements import Statements
 from app.realtime.peer import Peer
 from app.services import announcements
-from sfu_control import WebRtcServer, WebRtcTransport, Worker, WorkerPool, WorkerSettings
+from sfu_control import (
+    Router,
+    WebRtcServer,
+    WebRtcTransport,
+    Worker,
+    WorkerPool,
+    WorkerSettings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +128,11 @@ class MediaRooms:
             worker = await self._pool.pick_when_ready(WORKER_WAIT_TIMEOUT)
         except TimeoutError:
             raise Refused(503, "no media worker is running: try again shortly") from None
-        router = await worker.create_router(
-            media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
+        router = await made(
+            worker.create_router(
+                media_codecs(self._settings.sfu_codecs), {"onetoone_id": onetoone_id}
+            ),
+            Router.close,
         )
         try:
             observer = await router.create_active_speaker_observer()
@@ -134,13 +145,16 @@ class MediaRooms:
         self, room: Room, *, producing: bool, consuming: bool, force_tcp: bool
     ) -> WebRtcTransport:
         settings = self._settings
-        transport = await room.router.create_webrtc_transport(
-            webrtc_server=self._servers[room.router.worker],
-            enable_udp=not force_tcp,
-            enable_tcp=True,
-            prefer_udp=not force_tcp,
-            initial_available_outgoing_bitrate=settings.sfu_initial_outgoing_bitrate,
-            app_data={"producing": producing, "consuming": consuming},
+        transport = await made(
+            room.router.create_webrtc_transport(
+                webrtc_server=self._servers[room.router.worker],
+                enable_udp=not force_tcp,
+                enable_tcp=True,
+                prefer_udp=not force_tcp,
+                initial_available_outgoing_bitrate=settings.sfu_initial_outgoing_bitrate,
+                app_data={"producing": producing, "consuming": consuming},
+            ),
+            WebRtcTransport.close,
         )
         try:
             await transport.set_max_incoming_bitrate(settings.sfu_max_incoming_bitrate)

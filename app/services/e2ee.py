@@ -84,7 +84,9 @@ def key_index(value: object) -> int:
 
 def socket_id(value: object) -> int:
     """A socket id as the wire carries it: a decimal string (it does not fit in a double)."""
-    if not isinstance(value, str) or not value.isdecimal() or len(value) > 19:
+    # ASCII digits only: isdecimal() takes the digits of any script (fullwidth ones too),
+    # and int() reads them.
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()) or len(value) > 19:
         raise Refused(400, "socketId must be a socket's id, as a string")
     number = int(value)
     if not 0 < number < SOCKET_ID_MAX:

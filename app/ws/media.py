@@ -72,6 +72,10 @@ async def serve(peer: Peer, method: str, data: dict[str, Any]) -> Any:
     return await handler(peer, data)
 
 
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict):
@@ -190,7 +194,7 @@ async def request_consumer_key_frame(room: Room, me: MediaPeer, data: dict[str, 
 
 async def set_consumer_preferred_layers(room: Room, me: MediaPeer, data: dict[str, Any]) -> Any:
     spatial, temporal = data.get("spatialLayer"), data.get("temporalLayer")
-    if not isinstance(spatial, int) or (temporal is not None and not isinstance(temporal, int)):
+    if not _integer(spatial) or (temporal is not None and not _integer(temporal)):
         raise MediaError("spatialLayer and temporalLayer must be integers")
     await me.consumer(data.get("consumerId")).set_preferred_layers(spatial, temporal)
 

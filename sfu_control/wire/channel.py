@@ -21,6 +21,8 @@ from . import codec, fbs
 
 logger = logging.getLogger("sfu_control.channel")
 worker_logger = logging.getLogger("sfu_control.worker")
+# What the worker writes before each error it answers a request with.
+THROWING = "| throwing MediaSoup"
 
 # Same limits as the Node library: 4 MiB payload.
 PAYLOAD_MAX_LEN = 4194304
@@ -198,7 +200,12 @@ class Channel:
             return await future
         finally:
             timer.cancel()
-            self._sents.pop(request_id, None)
+            if future.cancelled():
+                # The caller was cancelled, not the worker: its answer still comes, and is
+                # dropped quietly then (or when it would have timed out).
+                self._loop.call_later(timeout, self._sents.pop, request_id, None)
+            else:
+                self._sents.pop(request_id, None)
 
     @staticmethod
     def _time_out(request_id: int, future: asyncio.Future[Any], method: str) -> None:
@@ -276,6 +283,7 @@ class Channel:
             return
         future, method = sent
         if future.done():
+            self._sents.pop(response.id, None)  # its caller was cancelled
             return
         if response.accepted:
             future.set_result(response.body)
@@ -304,6 +312,11 @@ class Channel:
         if not text:
             return
         level = {"D": logging.DEBUG, "W": logging.WARNING, "E": logging.ERROR}.get(text[0])
+        if level == logging.ERROR and THROWING in text:
+            # The worker's trace of an error it is answering a request with: the caller gets
+            # it as an exception (and "request failed" is logged), a client's bad parameters
+            # as often as not. At ERROR, any participant could fill the log with them.
+            level = logging.DEBUG
         if level is not None:
             worker_logger.log(level, "[pid:%s] %s", self._pid, text[1:])
         elif text[0] == "X":

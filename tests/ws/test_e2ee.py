@@ -134,7 +134,8 @@ async def test_bad_keys_and_sockets_are_refused(
         assert answer["ok"] is False and "publicKey" in answer["errorReason"], bad
     good = sender_key(pair, "1", pair)
     cases = {
-        "socketId": ["abc", "-1", "0", str(2**62), 12, "1" * 40],
+        # ...and a socket id in fullwidth digits, which int() would read.
+        "socketId": ["abc", "-1", "0", str(2**62), 12, "1" * 40, "\uff11\uff12"],
         "index": [-1, 256, 2**70, "0", True],
         "key": ["", "A" * 31, pair.public],
     }
