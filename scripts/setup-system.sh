@@ -18,6 +18,8 @@ test_packages=(
   coturn
   # the load balancer in front of two instances (tests/load_balancer.py)
   nginx-light
+  # ss, which reads the service's connections' TCP timers (tests/ops/test_vanished_client.py)
+  iproute2
 )
 case "$group" in
   run) packages=("${run_packages[@]}") ;;

@@ -1,8 +1,9 @@
 """Hypercorn as this service runs it: its ``Config``, an access log that costs only the line it
 writes, and WebSocket compression only when asked for.
 
-Its listening sockets give each connection a ``TCP_USER_TIMEOUT`` (``ServiceConfig``), so that
-a client gone without a word does not hold its socket for a quarter of an hour.
+Its listening sockets give each connection a ``TCP_USER_TIMEOUT`` and TCP keepalive
+(``ServiceConfig``), so that a client gone without a word does not hold its socket for a
+quarter of an hour, or for ever.
 
 Two of hypercorn's defaults are expensive here, and it offers no setting for either:
 
@@ -32,12 +33,14 @@ from hypercorn.protocol import ws_stream
 
 from app.config.settings import Settings
 
+# Seconds between the keepalive probes of a silent connection, once they start.
+KEEPALIVE_INTERVAL = 5
+
 
 def hypercorn_config(settings: Settings) -> Config:
     """The ``Config`` of ``hocovisio run``; also applies ``websocket_compression``."""
-    config = ServiceConfig(settings.tcp_user_timeout)
+    config = ServiceConfig(settings.tcp_user_timeout, settings.tcp_keepalive_idle)
     config.bind = [f"{settings.host}:{settings.port}"]
-    config.websocket_ping_interval = settings.websocket_ping_interval or None
     config.graceful_timeout = settings.shutdown_timeout
     config.logger_class = AccessLogger
     config.accesslog = logging.getLogger("hypercorn.access") if settings.access_log else None
@@ -50,25 +53,32 @@ def hypercorn_config(settings: Settings) -> Config:
 
 class ServiceConfig(Config):
     """hypercorn's ``Config``, whose listening sockets give every connection accepted on them
-    a ``TCP_USER_TIMEOUT`` (Linux copies it from the listener).
+    a ``TCP_USER_TIMEOUT`` and TCP keepalive (Linux copies both from the listener).
 
-    Without it a client whose network vanished, or that stopped reading, holds its
-    connection for as long as the kernel retransmits (about 15 minutes): a socket's writer
-    waits on it all that time, its session still counted online. With it, what was sent and
-    not acknowledged for that long fails the connection, and the socket leaves. The idle
-    sockets' pings (``websocket_ping_interval``) give it something to acknowledge.
+    Without them a client whose network vanished, or that stopped reading, holds its
+    connection for as long as the kernel retransmits (about 15 minutes), or for ever if
+    nothing is sent: a socket's writer waits on it all that time, its session still counted
+    online. With them, what was sent (a keepalive probe of a silent connection included) and
+    not acknowledged within the timeout fails the connection, and the socket leaves. The
+    kernel probes, so that an idle socket costs no task and no ping of ours.
     """
 
-    def __init__(self, tcp_user_timeout: float) -> None:
+    def __init__(self, tcp_user_timeout: float, tcp_keepalive_idle: int) -> None:
         super().__init__()
         self.tcp_user_timeout = tcp_user_timeout
+        self.tcp_keepalive_idle = tcp_keepalive_idle
 
     def create_sockets(self) -> Sockets:
         sockets = super().create_sockets()
-        if self.tcp_user_timeout:
-            milliseconds = int(self.tcp_user_timeout * 1000)
-            for listening in (*sockets.secure_sockets, *sockets.insecure_sockets):
+        for listening in (*sockets.secure_sockets, *sockets.insecure_sockets):
+            if self.tcp_user_timeout:
+                milliseconds = int(self.tcp_user_timeout * 1000)
                 listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, milliseconds)
+            if self.tcp_keepalive_idle:
+                idle = self.tcp_keepalive_idle
+                listening.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+                listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, KEEPALIVE_INTERVAL)
         return sockets
 
 

@@ -155,12 +155,13 @@ class Settings(BaseSettings):
         False,
         description="accept permessage-deflate on sockets (about 55 KiB more per open socket)",
     )
-    websocket_ping_interval: float = Field(
-        20.0,
+    tcp_keepalive_idle: int = Field(
+        20,
         ge=0,
-        le=600,
-        description="seconds between pings on an idle socket, so that a client whose network"
-        " vanished is noticed (with tcp_user_timeout); 0: no pings",
+        le=7200,
+        description="seconds a client connection may stay silent before the system probes it"
+        " (TCP keepalive), so that a client whose network vanished is noticed (with"
+        " tcp_user_timeout); 0: no probes",
     )
     tcp_user_timeout: float = Field(
         30.0,

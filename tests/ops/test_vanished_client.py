@@ -1,10 +1,12 @@
 """A client that stops acknowledging what it is sent (its network gone, or a client that never
 reads) is disconnected after ``tcp_user_timeout``, and its session leaves for the others,
-instead of holding its socket while the kernel retransmits for a quarter of an hour."""
+instead of holding its socket while the kernel retransmits for a quarter of an hour; a silent
+connection is probed by the system (TCP keepalive), so that one gone quiet is noticed too."""
 
 import base64
 import secrets
 import socket
+import subprocess
 from collections.abc import Iterator
 
 import httpx
@@ -23,6 +25,7 @@ def impatient(
 ) -> Iterator[RunningServer]:
     env = {
         "HOCOVISIO_TCP_USER_TIMEOUT": str(USER_TIMEOUT),
+        "HOCOVISIO_TCP_KEEPALIVE_IDLE": "30",
         "HOCOVISIO_MAX_JSON_BODY_BYTES": "300000",
     }
     with (
@@ -82,3 +85,27 @@ async def test_a_client_that_stops_reading_is_disconnected_and_leaves(
     finally:
         await doctor.close()
         await patient.close()
+
+
+def server_timers(server: RunningServer) -> list[str]:
+    """The TCP timers of the service's side of its established connections, as ss shows
+    them (``timer:(keepalive,29sec,0)``)."""
+    port = server.base_url.rsplit(":", 1)[1]
+    shown = subprocess.run(
+        ["ss", "-tnoH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return [line.split("timer:", 1)[1] for line in shown.splitlines() if "timer:" in line]
+
+
+async def test_a_silent_connection_is_probed_by_the_system(impatient: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=impatient.base_url, timeout=10) as http:
+        consultation = await create_consultation(http, impatient.operator_key)
+    doctor = Participant(impatient.base_url, impatient.ws_url)
+    try:
+        await doctor.open(consultation.link("medecin"))
+        await doctor.socket()
+        timers = server_timers(impatient)
+        assert timers and all(timer.startswith("(keepalive,") for timer in timers), timers
+    finally:
+        await doctor.close()
