@@ -281,7 +281,9 @@ class Clinic:
                 "POST /validate",
                 "POST",
                 "/validate",
-                json={"sessionId": pending["session"]["id"]},
+                # Beside the first device, as before admitting replaced it by default: the
+                # first goes on with the mix (and the figures stay comparable).
+                json={"sessionId": pending["session"]["id"], "replace": False},
             )
             await self.http(clients["patient"], "GET /messages", "GET", "/messages")
         finally:

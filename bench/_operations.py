@@ -253,7 +253,8 @@ class Stage:
                 client,
                 "POST",
                 "/validate",
-                json={"sessionId": session_id},
+                # Beside the first device, whose GET /messages is measured next.
+                json={"sessionId": session_id, "replace": False},
                 headers=bearer(c.credentials["medecin"]),
             )
 
