@@ -147,7 +147,12 @@ class Worker(EventEmitter[WorkerEvent]):
     ) -> Worker:
         """Spawn a worker and wait for its ``WORKER_RUNNING`` notification."""
         worker = cls(settings or WorkerSettings(), app_data)
-        await worker._spawn(startup_timeout)
+        try:
+            await worker._spawn(startup_timeout)
+        except BaseException:
+            # Cancelled while it starts (its pool closing, say): nobody else holds it to close.
+            worker.close()
+            raise
         return worker
 
     # ------------------------------------------------------------ properties

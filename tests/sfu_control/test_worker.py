@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 
+import psutil
 import pytest
 
 from sfu_control import (
@@ -61,6 +62,40 @@ async def test_the_worker_inherits_its_channel_and_nothing_else(
             await worker.wait_closed()
     finally:
         os.close(leaked)
+
+
+def worker_children() -> set[int]:
+    return {
+        child.pid
+        for child in psutil.Process().children()
+        if child.name().startswith("mediasoup-work")
+    }
+
+
+async def test_a_creation_cancelled_while_the_worker_starts_leaves_no_process(
+    settings: WorkerSettings,
+) -> None:
+    """Cancelled once its process runs but before it says so (its pool closing, say)."""
+    for _ in range(10):
+        before = worker_children()
+        creating = asyncio.ensure_future(create_worker(settings))
+        async with asyncio.timeout(5):
+            while not worker_children() - before:
+                await asyncio.sleep(0)
+        await asyncio.sleep(0.003)  # its channel open, waiting for WORKER_RUNNING
+        if creating.done():  # it started already: not the case under test, try again
+            started = creating.result()
+            started.close()
+            await started.wait_closed()
+            continue
+        creating.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await creating
+        async with asyncio.timeout(5):
+            while worker_children() - before:
+                await asyncio.sleep(0.05)
+        return
+    pytest.fail("the worker always started before it could be cancelled")
 
 
 async def test_close_terminates_the_process(settings: WorkerSettings) -> None:
