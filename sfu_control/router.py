@@ -392,9 +392,12 @@ class Router(EventEmitter[RouterEvent]):
                         srtp_parameters=local.srtp_parameters,
                     ),
                 )
-            except Exception as error:
+            except BaseException as error:
+                # Cancelled too: a pair left pending would hang every later call for it.
                 self._pipe_transport_pairs.pop(router.id, None)
                 router._pipe_transport_pairs.pop(self.id, None)
+                if not isinstance(error, Exception):
+                    error = InvalidStateError("creating the pipe transports was cancelled")
                 pair_future.set_exception(error)
                 pair_future.exception()  # mark retrieved: the caller gets it below
                 raise

@@ -101,3 +101,23 @@ async def test_audio_level_observer_reports_volumes_then_silence(router: Router)
     await wait_until(lambda: volumes != [])
     assert volumes[0][0]["producer"] is producer and volumes[0][0]["volume"] == -10
     await wait_until(lambda: silences != [])
+
+
+async def test_a_cancelled_pipe_leaves_the_next_one_free(
+    router: Router, settings: WorkerSettings
+) -> None:
+    other_worker = await create_worker(settings)
+    try:
+        other_router = await other_worker.create_router(MEDIA_CODECS)
+        direct = await router.create_direct_transport()
+        producer = await direct.produce("audio", OPUS_PARAMETERS)
+        first = asyncio.ensure_future(router.pipe_to_router(producer.id, other_router))
+        await asyncio.sleep(0)  # its pipe transports asked for
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        async with asyncio.timeout(5):  # not waiting on the cancelled call's pair
+            _, pipe_producer = await router.pipe_to_router(producer.id, other_router)
+        assert pipe_producer.id == producer.id
+    finally:
+        other_worker.close()
+        await other_worker.wait_closed()
