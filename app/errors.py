@@ -8,9 +8,11 @@ the status is not sent). Nothing here imports a web framework, so every layer ma
 
 
 class Refused(Exception):
-    """A refusal the client may read: ``msg`` says why, ``status`` is its HTTP status."""
+    """A refusal the client may read: ``msg`` says why, ``status`` is its HTTP status;
+    ``retry_after``, when set, the seconds after which the same request may be served."""
 
-    def __init__(self, status: int, msg: str) -> None:
+    def __init__(self, status: int, msg: str, retry_after: float | None = None) -> None:
         super().__init__(msg)
         self.status = status
         self.msg = msg
+        self.retry_after = retry_after

@@ -151,6 +151,34 @@ class Settings(BaseSettings):
         le=100,
         description="open sockets per session; a new one beyond closes the oldest (code 4002)",
     )
+    waiting_room_max: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="sessions that may wait at once in one consultation's waiting room; the"
+        " next device that opens a used link gets 429 'the waiting room is full'",
+    )
+    waiting_room_arrivals: int = Field(
+        30,
+        ge=1,
+        le=10000,
+        description="devices that may start waiting in one consultation per minute, whatever"
+        " link they open; the next gets 429 'the waiting room is full'",
+    )
+    waiting_room_refused_for: float = Field(
+        900.0,
+        ge=0,
+        le=86400,
+        description="seconds during which a device the doctor refused cannot ask again (its"
+        " link answers 403 'the doctor did not let this device in')",
+    )
+    waiting_room_grace: float = Field(
+        15.0,
+        ge=1,
+        le=3600,
+        description="seconds a waiting session may stay without an open socket (its page"
+        " closed, its network lost) before it leaves the waiting room",
+    )
     websocket_compression: bool = Field(
         False,
         description="accept permessage-deflate on sockets (about 55 KiB more per open socket)",

@@ -60,8 +60,12 @@ def install(app: Quart) -> None:
         return {"msg": "internal error"}, 500
 
     @app.errorhandler(Refused)
-    async def refused(error: Refused) -> tuple[dict[str, str], int]:
-        return {"msg": error.msg}, error.status
+    async def refused(error: Refused) -> Response:
+        response = jsonify({"msg": error.msg})
+        response.status_code = error.status
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+        return response
 
     @app.errorhandler(RateLimited)
     async def rate_limited(error: RateLimited) -> Response:

@@ -1,5 +1,6 @@
-"""This instance among the others: its lease, renewed every third of it, and the removal of
-the instances whose lease expired (``app.services.instances``).
+"""This instance among the others: its lease, renewed every third of it, the removal of the
+instances whose lease expired (``app.services.instances``), and, at the same pace, of the
+waiting sessions whose page has gone (``app.services.waiting_room.sweep``).
 
 An instance that finds it was removed (it stalled past its lease, or lost the database that
 long) closes its sockets, whose rows are gone, and registers again: its clients reconnect and
@@ -11,7 +12,7 @@ import contextlib
 import logging
 
 from app.runtime.state import AppState
-from app.services import instances
+from app.services import instances, waiting_room
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +69,6 @@ class ClusterTask:
         reaped = await instances.reap(state.sql)
         if reaped:
             log.info("removed %d instance(s) whose lease expired", reaped)
+        swept = await waiting_room.sweep(state.sql, state.settings.waiting_room_grace)
+        if swept:
+            log.info("%d waiting session(s) left the waiting room: no page for them", swept)

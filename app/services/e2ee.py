@@ -17,9 +17,10 @@ from typing import Any
 
 from app.errors import Refused
 from app.persistence.statements import Statements, jsonb
-from app.realtime.broker import Audience, Event
-from app.realtime.notices import publish, published
+from app.realtime.broker import Audience
+from app.realtime.notices import published
 from app.realtime.peer import Peer
+from app.services.sessions import STILL_ADMITTED
 
 PUBLIC_KEY_BYTES = 65  # an uncompressed P-256 point: 0x04, x, y
 WRAPPED_KEY_BYTES = (24, 40)  # AES-KW of a 128- or 256-bit AES-GCM key
@@ -32,11 +33,15 @@ DEVICES_REFUSED = (
     " videos, so they are not sent"
 )
 
-# The destination, in this consultation and not replaced, and the event to it alone when it
-# is validated; no row: no such socket.
+# The destination, in this consultation, not replaced and of a live session, and the event to
+# it alone when it is validated; no row: no such socket, or the sender is out of the
+# consultation.
 SEND = (
-    "WITH target AS (SELECT id, pending FROM live_socket"
-    " WHERE id = %(socket)s AND onetoone_id = %(o)s AND NOT replaced), published AS ("
+    "WITH target AS (SELECT l.id, l.pending FROM live_socket l JOIN session s"
+    " ON s.id = l.session_id AND s.state IN ('waiting', 'admitted')"
+    " WHERE l.id = %(socket)s AND l.onetoone_id = %(o)s AND NOT l.replaced AND "
+    + STILL_ADMITTED
+    + "), published AS ("
     + published(
         "%(o)s::integer",
         "e2eeSenderKey",
@@ -45,6 +50,12 @@ SEND = (
         "target WHERE NOT target.pending",
     )
     + ") SELECT pending, (SELECT count(*) FROM published) AS published FROM target"
+)
+
+
+# ``peer``'s key to the others, while its session is in the consultation.
+ANNOUNCE = (
+    "SELECT hocovisio_publish(%(o)s, 'e2eeKey', %(a)s, %(d)s) AS published WHERE " + STILL_ADMITTED
 )
 
 
@@ -102,17 +113,22 @@ def _sender(peer: Peer) -> dict[str, Any]:
 
 
 async def announce(sql: Statements, peer: Peer, key: str) -> None:
-    """Tell the consultation's other validated sockets of ``peer``'s public key."""
+    """Tell the consultation's other validated sockets of ``peer``'s public key; 401 once
+    ``peer``'s session is out of the consultation (it would be answered with their keys)."""
     data = {**_sender(peer), "publicKey": key}
     audience = Audience.every_socket_but(peer.socket_id)
-    await publish(sql, peer.onetoone_id, Event("e2eeKey", data), audience)
+    params = {"o": peer.onetoone_id, "a": jsonb(audience.to_json()), "d": jsonb(data)}
+    row = await sql.one(ANNOUNCE, {**params, "session_id": peer.session_id})
+    if row is None:
+        raise Refused(401, "session not valid")
 
 
 async def send_key(sql: Statements, peer: Peer, to_socket: int, message: dict[str, Any]) -> None:
     """Hand one socket of the consultation ``peer``'s wrapped sender key: ``message`` holds
     ``publicKey`` (the sender's), ``index`` and ``key`` (wrapped), already checked."""
     data = {**_sender(peer), **message}
-    row = await sql.one(SEND, {"socket": to_socket, "o": peer.onetoone_id, "d": jsonb(data)})
+    params = {"socket": to_socket, "o": peer.onetoone_id, "d": jsonb(data)}
+    row = await sql.one(SEND, {**params, "session_id": peer.session_id})
     if row is None:
         raise Refused(404, "no such socket in this consultation")
     if row.pending:

@@ -14,7 +14,14 @@ from app.persistence.models._base import iso
 from app.persistence.statements import Statements
 from app.realtime.notices import published
 from app.services.onetoones import ACTIVITY_RESOLUTION, touched
-from app.services.sessions import CALLER, CALLER_COLUMNS, admitted, caller_of, credential_param
+from app.services.sessions import (
+    CALLER,
+    CALLER_COLUMNS,
+    STILL_ADMITTED,
+    admitted,
+    caller_of,
+    credential_param,
+)
 
 
 async def lock_active(db: AsyncSession, onetoone_id: int, exclusive: bool = False) -> bool:
@@ -52,10 +59,12 @@ def public(message: Message, document: Document | None) -> dict[str, Any]:
 
 # Lock the consultation's row if it is still active (``lock_active``, exclusive), note the
 # activity on it, add the message: one statement. Nothing is inserted once the consultation
-# has ended.
+# has ended, or once its author is out of it (replaced: its socket may not know yet).
 POST_TEXT = (
     """WITH locked AS (
-    SELECT id FROM onetoone WHERE id = %(onetoone_id)s AND status = 'active' FOR NO KEY UPDATE
+    SELECT id FROM onetoone WHERE id = %(onetoone_id)s AND status = 'active' AND """
+    + STILL_ADMITTED
+    + """ FOR NO KEY UPDATE
 ), touched AS ("""
     + touched("(SELECT id FROM locked)")
     + """), posted AS (

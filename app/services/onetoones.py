@@ -27,8 +27,11 @@ CREATE = """WITH created AS (
     VALUES (%(token)s, 'active', %(e2ee)s, %(doctor_name)s)
     RETURNING id, token, status, created_at, updated_at, killed_at, e2ee, doctor_name
 ), sessions AS (
-    INSERT INTO session (onetoone_id, token, role, token_onetime_used, validate_fromadmin)
-    SELECT created.id, t.token, t.role, 0, 1
+    INSERT INTO session (onetoone_id, token, role, token_onetime_used, validate_fromadmin,
+                         state, admitted_at)
+    SELECT created.id, t.token, t.role, 0, 1,
+           CASE WHEN t.role = 'medecin' THEN 'admitted' ELSE 'new' END,
+           CASE WHEN t.role = 'medecin' THEN now() END
     FROM created, unnest(%(tokens)s::text[], %(roles)s::text[]) WITH ORDINALITY AS t(token, role, n)
     ORDER BY t.n
     RETURNING id, token, role, token_onetime_used, validate_fromadmin, created_at, updated_at
@@ -160,6 +163,8 @@ def _killing(target: LiteralString) -> LiteralString:
         "killed AS (UPDATE onetoone SET status = 'killed',"
         " killed_at = coalesce(%(now)s::timestamptz, now()), updated_at = now()"
         " WHERE id = " + target + " AND status = 'active' RETURNING id"
+        "), sessions_ended AS (UPDATE session SET state = 'ended', updated_at = now()"
+        " WHERE onetoone_id IN (SELECT id FROM killed) AND state IN ('new', 'waiting', 'admitted')"
         "), messages AS (DELETE FROM message WHERE onetoone_id IN (SELECT id FROM killed)"
         "), documents AS (DELETE FROM document WHERE onetoone_id IN (SELECT id FROM killed)"
         " RETURNING id, onetoone_id, storage_key"

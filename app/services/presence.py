@@ -1,6 +1,7 @@
 """Who is online in a consultation: ``peerJoined`` and ``peerLeft`` are about sessions.
 
-Every instance's open sockets are rows of ``live_socket``. The first is sent when a session's
+Every instance's open sockets are rows of ``live_socket``; a socket is recorded only while its
+session is ``waiting`` or ``admitted``. The first is sent when a session's
 first validated socket opens (or is admitted), the second when its last one has gone, on
 whichever instance they are: each change is one call of a function of migration 0005 that
 takes the session's row lock, so that two sockets of one session opening at once on two
@@ -18,8 +19,10 @@ from app.services import webhooks
 
 OPEN = (
     "SELECT hocovisio_socket_open(%(socket_id)s, %(instance)s, %(onetoone_id)s,"
-    " %(session_id)s, %(role)s, %(pending)s, %(keep)s) AS joined"
+    " %(session_id)s, %(role)s, %(keep)s) AS state"
 )
+# What ``hocovisio_socket_open`` answers when the socket was recorded, besides the state.
+JOINED = "joined"
 ADMITTED = "SELECT hocovisio_socket_admitted(%(socket_id)s) AS joined"
 CLOSE = "SELECT hocovisio_socket_close(%(socket_id)s) AS left"
 
@@ -44,24 +47,29 @@ async def opened(
     socket_id: int,
     instance_id: int,
     socket: Socket,
-    pending: bool,
     keep: int,
     webhook: bool,
-) -> None:
-    """Record the socket. ``webhook``: queue its session's joining for the webhooks."""
+) -> str:
+    """Record the socket, if its session is still live: read under the session's row lock,
+    which every transition of the session takes, so that a socket racing the session's
+    replacement (or refusal, or leaving) is either recorded before it, and then told and
+    closed, or not recorded at all. Returns the session's state (``waiting`` or ``admitted``
+    when recorded). ``webhook``: queue its session's joining for the webhooks."""
     params = {
         "socket_id": socket_id,
         "instance": instance_id,
         "onetoone_id": socket.onetoone_id,
         "session_id": socket.session_id,
         "role": socket.role,
-        "pending": pending,
         "keep": keep,
     }
     row = await sql.one(OPEN, params)
     assert row is not None
-    if row.joined and webhook:
-        await _queue(sql, True, socket)
+    if row.state == JOINED:
+        if webhook:
+            await _queue(sql, True, socket)
+        return "admitted"
+    return str(row.state)
 
 
 async def admitted(sql: Statements, socket_id: int, socket: Socket, webhook: bool) -> None:

@@ -35,9 +35,10 @@ class RateLimited(Refused):
     """Over a limit (429). HTTP answers it with ``Retry-After``; the socket with ``rate
     limited``."""
 
+    retry_after: float
+
     def __init__(self, retry_after: float) -> None:
-        super().__init__(429, "rate limited")
-        self.retry_after = retry_after
+        super().__init__(429, "rate limited", retry_after)
 
 
 @dataclass

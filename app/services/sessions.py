@@ -17,17 +17,30 @@ from app.services import webhooks
 from app.services.onetoones import ACTIVITY_RESOLUTION, touched
 from app.services.tokens import credential_hash, new_token, same_secret
 
+# The states in which a session's credential works (migration 0008 lists them all): the
+# others were put out of the consultation, and stay out.
+LIVE = "s.state IN ('waiting', 'admitted')"
+
+# A guard for the statements a socket's requests run: the session ``%(session_id)s`` is still
+# in the consultation. A socket learns that its session was put out of it a moment after the
+# commit (its event); what it asks meanwhile is refused here.
+STILL_ADMITTED = "EXISTS (SELECT 1 FROM session WHERE id = %(session_id)s AND state = 'admitted')"
+
 # The caller behind a credential (parameter ``credential``: its hash, or NULL), as the first
-# CTE of a statement that authenticates and works at once. No row: unknown credential, or its
-# consultation is over.
-CALLER = """caller AS (
-    SELECT s.id AS session_id, s.onetoone_id, s.role, s.validate_fromadmin = 0 AS pending,
+# CTE of a statement that authenticates and works at once. No row: unknown credential, its
+# session no longer live, or its consultation over.
+CALLER = (
+    """caller AS (
+    SELECT s.id AS session_id, s.onetoone_id, s.role, s.state = 'waiting' AS pending,
            o.token AS onetoone_token, s.reopened_from_id, o.e2ee
     FROM session_credential c
     JOIN session s ON s.id = c.session_id
     JOIN onetoone o ON o.id = s.onetoone_id
-    WHERE c.credential_hash = %(credential)s AND o.status = 'active'
+    WHERE c.credential_hash = %(credential)s AND o.status = 'active' AND """
+    + LIVE
+    + """
 )"""
+)
 CALLER_COLUMNS = "caller.session_id, caller.onetoone_id, caller.role, caller.pending, \
 caller.onetoone_token, caller.reopened_from_id, caller.e2ee"
 
@@ -93,16 +106,28 @@ def public_session(row: Any, onetoone_token: str) -> dict[str, Any]:
 
 
 def session_json(source: LiteralString) -> LiteralString:
-    """``public_session`` in SQL, of the ``SESSION_COLUMNS`` of ``source`` (a CTE's name), for
-    an event published by the statement; the statement passes ``onetoone_token``."""
+    """``public_session`` in SQL (``hocovisio_session_json``, migration 0008), of the
+    ``SESSION_COLUMNS`` of ``source`` (a CTE's name), for an event published by the
+    statement; the statement passes ``onetoone_token``."""
     return (
-        "jsonb_build_object('id', " + source + ".id, 'token', " + source + ".token,"
-        " 'onetoone_token', %(onetoone_token)s::text, 'role', " + source + ".role,"
-        " 'token_onetime_used', " + source + ".token_onetime_used,"
-        " 'validate_fromadmin', " + source + ".validate_fromadmin,"
-        " 'created_at', hocovisio_iso(" + source + ".created_at),"
-        " 'updated_at', hocovisio_iso(" + source + ".updated_at),"
-        " 'device_hint', " + source + ".device_hint)"
+        "hocovisio_session_json("
+        + source
+        + ".id, "
+        + source
+        + ".token, "
+        + source
+        + ".role, "
+        + source
+        + ".token_onetime_used, "
+        + source
+        + ".validate_fromadmin, "
+        + source
+        + ".created_at, "
+        + source
+        + ".updated_at, "
+        + source
+        + ".device_hint,"
+        " %(onetoone_token)s::text)"
     )
 
 
@@ -156,16 +181,21 @@ LINK = (
     + CALLER
     + """, link AS (
     SELECT s.id AS link_id, s.role AS link_role, s.token AS link_token,
-           s.reopened_from_id AS link_reopened_from_id, s.token_onetime_used,
-           s.validate_fromadmin, o.id AS link_onetoone_id, o.token AS link_onetoone_token,
+           s.reopened_from_id AS link_reopened_from_id, s.state AS link_state,
+           o.id AS link_onetoone_id, o.token AS link_onetoone_token,
            o.status, o.e2ee AS link_e2ee, o.doctor_name AS link_doctor_name
     FROM session s JOIN onetoone o ON o.id = s.onetoone_id
     WHERE s.token = %(session_token)s AND o.token = %(onetoone_token)s
+), refused AS (
+    SELECT s.onetoone_id AS refused_onetoone_id,
+           %(refused_for)s - extract(epoch FROM now() - s.refused_at) AS refused_for_more
+    FROM session_credential c JOIN session s ON s.id = c.session_id
+    WHERE c.credential_hash = %(credential)s AND s.state = 'refused'
 )
 SELECT """
     + CALLER_COLUMNS
-    + """, link.* FROM (SELECT 1) AS one
-LEFT JOIN caller ON true LEFT JOIN link ON true"""
+    + """, link.*, refused.* FROM (SELECT 1) AS one
+LEFT JOIN caller ON true LEFT JOIN link ON true LEFT JOIN refused ON true"""
 )
 
 # Each way of opening a link is one statement: note the activity (first: the consultation's
@@ -192,24 +222,34 @@ OPEN_AS_IS = (
 OPEN_FIRST_USE = (
     _OPEN_HEAD
     + """, opened AS (
-    UPDATE session SET token_onetime_used = 1, device_hint = %(device_hint)s, updated_at = now()
-    WHERE id = %(session_id)s AND token_onetime_used = 0 AND validate_fromadmin = 1
-      AND (SELECT count(*) FROM touched) >= 0
+    UPDATE session SET state = 'admitted', token_onetime_used = 1, admitted_at = now(),
+                       device_hint = %(device_hint)s, updated_at = now()
+    WHERE id = %(session_id)s AND state = 'new' AND (SELECT count(*) FROM touched) >= 0
     RETURNING """
     + SESSION_COLUMNS
     + ")"
     + _OPEN_TAIL
 )
-# A used link opened by another client: a new session, in the waiting room, announced to
-# the doctor.
+# The consultation's row, held by the transaction of ``OPEN_PENDING`` before it counts the
+# waiting room: two devices arriving at once count one another.
+LOCK_CONSULTATION = "SELECT 1 FROM onetoone WHERE id = %(onetoone_id)s FOR NO KEY UPDATE"
+# A used link opened by another client: a new session, in the waiting room unless it is full
+# (``max_waiting`` waiting, or ``arrivals`` arrived within the last minute, whatever link
+# they opened: each waiting device's link is a new one), announced to the doctor with the
+# device(s) that admitting it would replace.
 OPEN_PENDING = (
     _OPEN_HEAD
     + """, opened AS (
     INSERT INTO session (onetoone_id, token, role, reopened_from_id, token_onetime_used,
-                         validate_fromadmin, device_hint)
+                         validate_fromadmin, device_hint, state)
     SELECT %(onetoone_id)s::integer, %(token)s::text, %(role)s::text,
-           %(reopened_from_id)s::integer, 0, 0, %(device_hint)s::text
+           %(reopened_from_id)s::integer, 0, 0, %(device_hint)s::text, 'waiting'
     WHERE (SELECT count(*) FROM touched) >= 0
+      AND (SELECT count(*) FROM session
+           WHERE onetoone_id = %(onetoone_id)s AND state = 'waiting') < %(max_waiting)s
+      AND (SELECT count(*) FROM session
+           WHERE onetoone_id = %(onetoone_id)s AND reopened_from_id IS NOT NULL
+             AND created_at > now() - interval '1 minute') < %(arrivals)s
     RETURNING """
     + SESSION_COLUMNS
     + "), queued AS ("
@@ -224,7 +264,9 @@ OPEN_PENDING = (
         "%(onetoone_id)s::integer",
         "newSessionToValidate",
         '\'{"roles": ["medecin"]}\'::jsonb',
-        "jsonb_build_object('session', " + session_json("opened") + ")",
+        "jsonb_build_object('session', "
+        + session_json("opened")
+        + ", 'replaces', hocovisio_link_holders(%(reopened_from_id)s, opened.id))",
         "opened",
     )
     + "), "
@@ -237,12 +279,30 @@ OPEN_PENDING = (
 )
 
 
+@dataclass(frozen=True)
+class WaitingRoomLimits:
+    """How many devices may wait at once in a consultation, how many may arrive in a
+    minute, and how long a device the doctor refused cannot ask again (the settings
+    ``waiting_room_max``, ``waiting_room_arrivals``, ``waiting_room_refused_for``)."""
+
+    max_waiting: int = 10
+    arrivals: int = 30
+    refused_for: float = 900.0
+
+
+ROOM_FULL = "the waiting room is full"
+DEVICE_REFUSED = "the doctor did not let this device in"
+# When a device turned away by a full waiting room may try again (seconds).
+ROOM_FULL_RETRY_AFTER = 30.0
+
+
 async def open_link(
     sql: Statements,
     onetoone_token: str,
     session_token: str,
     credential: str | None,
     device_hint: str | None = None,
+    limits: WaitingRoomLimits = WaitingRoomLimits(),
 ) -> OpenResult | None:
     """Apply the original specification's rules for ``GET /session/<ot>/<st>``; ``credential``
     is the one the client already holds, if any.
@@ -251,12 +311,15 @@ async def open_link(
     one-time link's first use is a conditional update of the session's row: of two clients
     racing on it, one wins, and the other, finding it used under the row's lock, waits in
     the room. ``device_hint`` (see ``device_hints``) is kept by a first use and a pending
-    session.
+    session. A device the doctor refused in this consultation is not let back into the
+    waiting room for ``limits.refused_for`` (403), and a full waiting room takes nobody
+    more (429).
     """
     params: dict[str, Any] = {
         "credential": credential_param(credential),
         "session_token": session_token,
         "onetoone_token": onetoone_token,
+        "refused_for": limits.refused_for,
     }
     row = await sql.one(LINK, params)
     assert row is not None
@@ -276,16 +339,17 @@ async def open_link(
 
     async def open_as(statement: LiteralString, opening: Opening, **more: Any) -> OpenResult | None:
         login = None if opening is Opening.LOGGED_IN else new_token()
-        opened = await sql.one(
-            statement,
-            {
-                **params,
-                **more,
-                "event": opening.value,
-                "credential": credential_param(login),
-                "onetoone_token": row.link_onetoone_token,
-            },
-        )
+        values = {
+            **params,
+            **more,
+            "event": opening.value,
+            "credential": credential_param(login),
+            "onetoone_token": row.link_onetoone_token,
+        }
+        if opening is Opening.PENDING:
+            opened = await sql.one_after(LOCK_CONSULTATION, statement, values)
+        else:
+            opened = await sql.one(statement, values)
         if opened is None:
             return None
         session = {
@@ -299,17 +363,23 @@ async def open_link(
         result = await open_as(OPEN_AS_IS, Opening.LOGGED_IN, session_id=caller.session_id)
     elif row.link_role == "medecin":
         result = await open_as(OPEN_AS_IS, Opening.MEDECIN, session_id=row.link_id)
-    elif row.token_onetime_used == 0 and row.validate_fromadmin == 1:
+    elif row.link_state == "new":
         result = await open_as(OPEN_FIRST_USE, Opening.FIRST_USE, session_id=row.link_id)
     else:
         result = None
+    if result is not None:
+        return result
+    if row.refused_onetoone_id == row.link_onetoone_id and row.refused_for_more > 0:
+        raise Refused(403, DEVICE_REFUSED, retry_after=row.refused_for_more)
+    result = await open_as(
+        OPEN_PENDING,
+        Opening.PENDING,
+        token=new_token(),
+        role=row.link_role,
+        reopened_from_id=row.link_reopened_from_id or row.link_id,
+        max_waiting=limits.max_waiting,
+        arrivals=limits.arrivals,
+    )
     if result is None:
-        result = await open_as(
-            OPEN_PENDING,
-            Opening.PENDING,
-            token=new_token(),
-            role=row.link_role,
-            reopened_from_id=row.link_reopened_from_id or row.link_id,
-        )
-        assert result is not None
+        raise Refused(429, ROOM_FULL, retry_after=ROOM_FULL_RETRY_AFTER)
     return result

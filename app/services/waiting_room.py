@@ -4,30 +4,33 @@ refuses them.
 The doctor hears of it from here: ``newSessionToValidate`` when a client starts waiting (and
 again, for each one still waiting, when the doctor's socket connects). Admitting tells the
 session ``newSessionIsValidate``, and by default replaces the device that held the link: its
-sessions are logged out and told ``sessionReplaced``. Refusing tells the session
-``sessionRefused`` (and the doctor's sockets, so that every one of them drops it) and logs
-it out. The sockets told they are replaced or refused are closed after that event. A client
-that leaves the waiting room is logged out too, and the doctor's sockets are told
-``waitingRoomLeft``.
+sessions become ``replaced`` and are told ``sessionReplaced``. Refusing tells the session
+``sessionRefused`` (and the doctor's sockets, so that every one of them drops it). A client
+that leaves the waiting room, or whose page has been gone for ``waiting_room_grace``, is
+``left``, and the doctor's sockets are told ``waitingRoomLeft``. The sockets told they are
+replaced, refused or left are closed after that event; their credentials stop working with
+the transition (``sessions.LIVE``). Each transition is one statement guarded by the state it
+leaves (``docs/api.md``, "A participant's life"): of two racing, one changes the session and
+the other answers 409.
 """
 
-from typing import Any, LiteralString
+from typing import Any
 
 from app.errors import Refused
 from app.persistence.statements import Statements
 from app.realtime.broker import Audience, Broker, Event
 from app.realtime.notices import published
-from app.services.sessions import SESSION_COLUMNS, Caller, public_session, session_json
+from app.services.sessions import SESSION_COLUMNS, Caller, public_session
 
 # A session still in the waiting room: neither admitted, refused nor gone.
-STILL_WAITING = "validate_fromadmin = 0 AND refused_at IS NULL AND left_at IS NULL"
+STILL_WAITING = "state = 'waiting'"
 
+# The waiting sessions, each with the device(s) admitting it would replace.
 WAITING = (
     "SELECT "
     + SESSION_COLUMNS
-    + " FROM session WHERE onetoone_id = %(onetoone_id)s AND "
-    + STILL_WAITING
-    + " ORDER BY id"
+    + ", hocovisio_link_holders(coalesce(reopened_from_id, id), id) AS replaces"
+    " FROM session WHERE onetoone_id = %(onetoone_id)s AND " + STILL_WAITING + " ORDER BY id"
 )
 
 REFUSED_AGAIN = "that session was refused"
@@ -35,10 +38,12 @@ LEFT = "that client left the waiting room"
 
 
 async def waiting(sql: Statements, onetoone_id: int, onetoone_token: str) -> list[dict[str, Any]]:
-    """The consultation's waiting room: its sessions neither admitted, refused nor left,
-    oldest first."""
+    """The consultation's waiting room as ``newSessionToValidate`` tells it: ``{session,
+    replaces}`` for each session neither admitted, refused nor gone, oldest first."""
     rows = await sql.all(WAITING, {"onetoone_id": onetoone_id})
-    return [public_session(row, onetoone_token) for row in rows]
+    return [
+        {"session": public_session(row, onetoone_token), "replaces": row.replaces} for row in rows
+    ]
 
 
 async def replay(sql: Statements, broker: Broker, doctor: Caller) -> None:
@@ -46,87 +51,37 @@ async def replay(sql: Statements, broker: Broker, doctor: Caller) -> None:
     had just come.
 
     Called after the socket subscribed, so none is missed; one arriving in between may be
-    announced twice, and clients key the waiting room by session id.
+    announced twice, and clients key the waiting room by session id. The waiting room holds
+    at most ``waiting_room_max`` (100 at the most) sessions, far below a socket's backlog.
     """
-    for session in await waiting(sql, doctor.onetoone_id, doctor.onetoone_token):
+    for entry in await waiting(sql, doctor.onetoone_id, doctor.onetoone_token):
         broker.deliver(
             doctor.onetoone_id,
-            Event("newSessionToValidate", {"session": session}),
+            Event("newSessionToValidate", entry),
             Audience.sessions(doctor.session_id),
         )
 
 
 # The session asked for, read again when a request changed nothing: under READ COMMITTED, a
 # racing admission or refusal may have committed after the statement's snapshot.
-STATE = (
-    "SELECT onetoone_id, refused_at IS NOT NULL AS refused, left_at IS NOT NULL AS left_room"
-    " FROM session WHERE id = %(id)s"
-)
+STATE = "SELECT onetoone_id, state FROM session WHERE id = %(id)s"
 
-
-def _logged_out(source: LiteralString) -> LiteralString:
-    """A CTE that removes the logins of the sessions of ``source`` (a CTE with their ``id``)."""
-    return (
-        "logged_out AS (DELETE FROM session_credential WHERE session_id IN (SELECT id FROM "
-        + source
-        + "))"
-    )
-
-
-# Admit the session; with ``replace``, the link's other admitted sessions (the device that
-# held it) are logged out and told, each closing its sockets.
+# Admit the session (``hocovisio_admit``, migration 0008); with ``replace``, the link's other
+# admitted sessions (the device that held it) are replaced and told, each closing its sockets.
 ADMIT = (
-    """WITH admitted AS (
-    UPDATE session SET validate_fromadmin = 1, token_onetime_used = 1, updated_at = now()
-    WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND """
-    + STILL_WAITING
-    + """
-    RETURNING """
-    + SESSION_COLUMNS
-    + """, onetoone_id, coalesce(reopened_from_id, id) AS link_id
-), replaced AS (
-    SELECT s.id, admitted.id AS by_id FROM session s JOIN admitted ON true
-    WHERE %(replace)s AND s.onetoone_id = admitted.onetoone_id AND s.id <> admitted.id
-      AND s.validate_fromadmin = 1
-      AND (s.id = admitted.link_id OR s.reopened_from_id = admitted.link_id)
-), """
-    + _logged_out("replaced")
-    + """, counted AS (
-    INSERT INTO stats (event, onetoone_id, session_id, detail)
-    SELECT 'validated', onetoone_id, id, jsonb_build_object('replaced', %(replace)s)
-    FROM admitted
-), published AS ("""
-    + published(
-        "admitted.onetoone_id",
-        "newSessionIsValidate",
-        "jsonb_build_object('sessions', jsonb_build_array(admitted.id))",
-        "jsonb_build_object('session', " + session_json("admitted") + ")",
-        "admitted",
-    )
-    + "), told AS ("
-    + published(
-        "%(onetoone_id)s::integer",
-        "sessionReplaced",
-        "jsonb_build_object('sessions', jsonb_build_array(replaced.id))",
-        "jsonb_build_object('sessionId', replaced.id, 'by', replaced.by_id)",
-        "replaced",
-    )
-    + """)
-SELECT (SELECT id FROM admitted) AS id,
-       (SELECT count(*) FROM published) + (SELECT count(*) FROM told) AS published"""
+    "SELECT hocovisio_admit(%(session_id)s, %(onetoone_id)s, %(replace)s, %(onetoone_token)s) AS id"
 )
 
-# Refuse a waiting session: it is logged out, and it and the doctor's sockets are told.
+# Refuse a waiting session: it and the doctor's sockets are told (its own then close). Its
+# credential stays, so that the device is known if it opens the link again.
 REFUSE = (
     """WITH refused AS (
-    UPDATE session SET refused_at = now(), updated_at = now()
+    UPDATE session SET state = 'refused', refused_at = now(), updated_at = now()
     WHERE id = %(session_id)s AND onetoone_id = %(onetoone_id)s AND """
     + STILL_WAITING
     + """
     RETURNING id, onetoone_id
-), """
-    + _logged_out("refused")
-    + """, counted AS (
+), counted AS (
     INSERT INTO stats (event, onetoone_id, session_id, detail)
     SELECT 'refused', onetoone_id, id, '{}' FROM refused
 ), told AS ("""
@@ -167,52 +122,77 @@ def _params(doctor: Caller, session_id: int, **more: Any) -> dict[str, Any]:
 
 async def _unchanged(sql: Statements, doctor: Caller, session_id: int) -> str:
     """Why a request changed nothing: 404 no such session, 403 another consultation's; else
-    what became of it: ``refused``, ``left`` or ``admitted``."""
+    the state it is in now."""
     row = await sql.one(STATE, {"id": session_id})
     if row is None:
         raise Refused(404, "session not found")
     if row.onetoone_id != doctor.onetoone_id:
         raise Refused(403, "session belongs to another consultation")
-    return "refused" if row.refused else "left" if row.left_room else "admitted"
+    return str(row.state)
+
+
+# Why a doctor's admission changed nothing, by the state the session is in: none for a
+# session admitted already (admitting twice changes nothing).
+NOT_ADMITTED = {
+    "new": "that session is not in the waiting room",
+    "refused": REFUSED_AGAIN,
+    "left": LEFT,
+    "replaced": "that session was replaced by another device",
+    "ended": "the consultation has ended",
+}
 
 
 async def admit(sql: Statements, doctor: Caller, session_id: int, replace: bool = True) -> None:
     """Admit a waiting session of the doctor's consultation and tell it so (its socket then
-    leaves the waiting room); with ``replace``, the device that held the link is logged out.
-    Admitting it again changes nothing; a refused session is not admitted (409).
+    leaves the waiting room); with ``replace``, the device that held the link is replaced.
+    Admitting it again changes nothing; a session refused, gone or replaced is not admitted
+    (409).
 
-    One conditional update: of two admissions or refusals racing, one changes the session."""
+    One guarded transition (``hocovisio_admit``): of admissions, refusals and leavings racing
+    on one session, one changes it; admissions of one link take turns, the last replacing."""
     _doctor_only(doctor, "validate")
     row = await sql.one(ADMIT, _params(doctor, session_id, replace=replace))
     assert row is not None
     if row.id is not None:
         return
     became = await _unchanged(sql, doctor, session_id)
-    if became != "admitted":
-        raise Refused(409, REFUSED_AGAIN if became == "refused" else LEFT)
+    if became in NOT_ADMITTED:
+        raise Refused(409, NOT_ADMITTED[became])
 
 
 async def refuse(sql: Statements, doctor: Caller, session_id: int) -> None:
-    """Refuse a waiting session of the doctor's consultation: it is told, logged out and never
-    admitted. Refusing it again changes nothing; an admitted session is not refused (409)."""
+    """Refuse a waiting session of the doctor's consultation: it is told, its credential
+    stops working and it is never admitted. Refusing a session already out of the waiting
+    room (refused, left) changes nothing; an admitted one is not refused (409)."""
     _doctor_only(doctor, "refuse")
     row = await sql.one(REFUSE, _params(doctor, session_id))
     assert row is not None
-    if row.id is None and await _unchanged(sql, doctor, session_id) == "admitted":
+    if row.id is not None:
+        return
+    became = await _unchanged(sql, doctor, session_id)
+    if became in ("admitted", "replaced"):
         raise Refused(409, "that session is already admitted")
+    if became == "new":
+        raise Refused(409, NOT_ADMITTED["new"])
 
 
-# The client leaves the room: logged out, and the doctor's sockets told.
+# The client leaves the room: its sockets and the doctor's are told (its own then close).
 LEAVE = (
     """WITH left_room AS (
-    UPDATE session SET left_at = now(), updated_at = now()
+    UPDATE session SET state = 'left', left_at = now(), updated_at = now()
     WHERE id = %(session_id)s AND """
     + STILL_WAITING
     + """
     RETURNING id, onetoone_id
-), """
-    + _logged_out("left_room")
-    + """, told AS ("""
+), told AS ("""
+    + published(
+        "left_room.onetoone_id",
+        "waitingRoomLeft",
+        "jsonb_build_object('sessions', jsonb_build_array(left_room.id))",
+        "jsonb_build_object('sessionId', left_room.id)",
+        "left_room",
+    )
+    + "), doctor_told AS ("
     + published(
         "left_room.onetoone_id",
         "waitingRoomLeft",
@@ -221,13 +201,44 @@ LEAVE = (
         "left_room",
     )
     + """)
-SELECT (SELECT id FROM left_room) AS id, (SELECT count(*) FROM told) AS published"""
+SELECT (SELECT id FROM left_room) AS id,
+       (SELECT count(*) FROM told) + (SELECT count(*) FROM doctor_told) AS published"""
 )
 
 
 async def leave(sql: Statements, client: Caller) -> None:
-    """The waiting client gives up: it is logged out and drops off the doctor's list. 409 for
-    a session already admitted."""
+    """The waiting client gives up: its credential stops working and it drops off the
+    doctor's list. 409 when the doctor decided first (admitted or refused it)."""
     if not client.pending:
         raise Refused(409, "only a client in the waiting room can leave it")
-    await sql.one(LEAVE, {"session_id": client.session_id})
+    row = await sql.one(LEAVE, {"session_id": client.session_id})
+    if row is None or row.id is None:
+        raise Refused(409, "the doctor has already decided on this session")
+
+
+# The waiting sessions whose page is gone: no socket open for ``grace`` seconds (since the
+# last one closed, or since they were opened). They leave the room, and the doctor is told.
+SWEEP = (
+    """WITH left_room AS (
+    UPDATE session SET state = 'left', left_at = now(), updated_at = now()
+    WHERE """
+    + STILL_WAITING
+    + """ AND updated_at < now() - make_interval(secs => %(grace)s)
+      AND NOT EXISTS (SELECT 1 FROM live_socket WHERE live_socket.session_id = session.id)
+    RETURNING id, onetoone_id
+), doctor_told AS ("""
+    + published(
+        "left_room.onetoone_id",
+        "waitingRoomLeft",
+        '\'{"roles": ["medecin"]}\'::jsonb',
+        "jsonb_build_object('sessionId', left_room.id)",
+        "left_room",
+    )
+    + ") SELECT count(*) AS swept FROM doctor_told"
+)
+
+
+async def sweep(sql: Statements, grace: float) -> int:
+    """Let go the waiting sessions without an open socket for ``grace`` seconds; how many."""
+    row = await sql.one(SWEEP, {"grace": grace})
+    return row.swept if row is not None else 0

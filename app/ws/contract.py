@@ -45,6 +45,11 @@ SESSION = obj(
         "device_hint": {"type": ["string", "null"]},
     },
 )
+# A device holding a link, as the waiting room shows it (``hocovisio_link_holders``).
+HOLDER = obj(
+    {"id": ID},
+    {"device_hint": {"type": ["string", "null"]}, "admitted_at": {"type": ["string", "null"]}},
+)
 UPLOADED = obj(
     {
         "id": ID,
@@ -218,7 +223,11 @@ CLIENT_REQUESTS: dict[str, tuple[str, Schema, Schema]] = {
 
 # method: (when it comes, its data)
 NOTIFICATIONS: dict[str, tuple[str, Schema]] = {
-    "newSessionToValidate": ("to the doctor: a client waits", obj({"session": SESSION})),
+    "newSessionToValidate": (
+        "to the doctor: a client waits; replaces: the devices admitting it with replace would"
+        " put out of the consultation",
+        obj({"session": SESSION, "replaces": {"type": "array", "items": HOLDER}}),
+    ),
     "newSessionIsValidate": ("to the waiting client: admitted", obj({"session": SESSION})),
     "sessionRefused": (
         "to the waiting client the doctor refused, whose socket then closes (4003), and to the"
@@ -226,12 +235,13 @@ NOTIFICATIONS: dict[str, tuple[str, Schema]] = {
         obj({"sessionId": ID}),
     ),
     "waitingRoomLeft": (
-        "to the doctor: a client left the waiting room (POST /session/leave)",
+        "to the doctor and to the client: a client left the waiting room (POST /session/leave,"
+        " or its page gone); its socket then closes (4004)",
         obj({"sessionId": ID}),
     ),
     "sessionReplaced": (
         "to the device that held the link when the doctor admits another in its place; the"
-        " socket then closes (4002) and its login is removed",
+        " socket then closes (4002) and its credential stops working",
         obj({"sessionId": ID, "by": ID}),
     ),
     "infoUpdate": (
@@ -396,7 +406,7 @@ def document() -> dict[str, Any]:
                 "errorReason}, notifications {notification, method, data}. The server's "
                 "close codes: 4000 ended or stopping, 4001 too slow a reader, 4002 replaced by "
                 "a newer socket of the session or by another device, 4003 refused by the "
-                "doctor."
+                "doctor, 4004 left the waiting room."
             ),
         },
         "channels": {

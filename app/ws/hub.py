@@ -37,9 +37,25 @@ CLOSE_ENDED = 4000
 CLOSE_OVERFLOW = 4001
 CLOSE_REPLACED = 4002
 CLOSE_REFUSED = 4003
+CLOSE_LEFT = 4004
 # The events after which the socket of the session they name is closed, and the code.
-CLOSING_EVENTS = {"sessionReplaced": CLOSE_REPLACED, "sessionRefused": CLOSE_REFUSED}
+CLOSING_EVENTS = {
+    "sessionReplaced": CLOSE_REPLACED,
+    "sessionRefused": CLOSE_REFUSED,
+    "waitingRoomLeft": CLOSE_LEFT,
+}
 CLOSE_TRY_AGAIN = 1013
+# A socket whose session moved on while it connected, by the state it is in now: closed at
+# once, with the code its session's event would have closed it with; admitted since the
+# handshake, its ``newSessionIsValidate`` may have gone before the socket subscribed: 1013,
+# and the page reads its session again.
+CLOSE_BY_STATE = {
+    "replaced": CLOSE_REPLACED,
+    "refused": CLOSE_REFUSED,
+    "left": CLOSE_LEFT,
+    "ended": CLOSE_ENDED,
+    "admitted": CLOSE_TRY_AGAIN,
+}
 # The pauses between tries of a closed socket's database steps while the database is
 # unavailable (about 15 s in all): a blip must not leave the socket counted, its session
 # online for the others.
@@ -52,7 +68,10 @@ DISPATCHER = Dispatcher(
 
 @bp.websocket("/ws")
 async def participant_socket() -> None:
-    peer, subscription = await _connect()
+    connected = await _connect()
+    if connected is None:
+        return
+    peer, subscription = connected
     reader = asyncio.create_task(_read(peer))
     try:
         close_code = await _write(peer, subscription)
@@ -65,12 +84,16 @@ async def participant_socket() -> None:
         await asyncio.shield(_leave(peer, subscription))
 
 
-async def _connect() -> tuple[Peer, Subscription]:
+async def _connect() -> tuple[Peer, Subscription] | None:
     """Authenticate the socket (its activity noted in the same statement), accept and
-    subscribe it, and replay a doctor's waiting room; a 401 when the credential is not live.
+    subscribe it, record it if its session is still live, and replay a doctor's waiting
+    room; a 401 when the credential is not live.
 
-    While the database cannot serve, the handshake gets a 503; once accepted, the socket is
-    closed with 1013 (try again later), which clients reconnect after.
+    The session is read again once the socket is subscribed, under the session's row lock
+    (``presence.opened``): a transition that committed since the handshake's check closes the
+    socket here (None), one that commits later reaches it as its event. While the database
+    cannot serve, the handshake gets a 503; once accepted, the socket is closed with 1013
+    (try again later), which clients reconnect after.
     """
     hocovisio = state()
     caller = await sessions.connect(
@@ -95,15 +118,18 @@ async def _connect() -> tuple[Peer, Subscription]:
     peer.socket_id = subscription.socket_id
     hocovisio.relay.add_socket(peer.socket_id, peer)
     try:
-        await presence.opened(
+        now = await presence.opened(
             hocovisio.sql,
             subscription.socket_id,
             hocovisio.instance.id,
             _socket(peer),
-            peer.pending,
             hocovisio.settings.max_sockets_per_session,
             _webhooks(),
         )
+        if now != ("waiting" if peer.pending else "admitted"):
+            await asyncio.shield(_leave(peer, subscription))
+            await websocket.close(CLOSE_BY_STATE[now])
+            return None
         if peer.role == "medecin":
             # After subscribing, so that no client arriving meanwhile is missed.
             await waiting_room.replay(hocovisio.sql, hocovisio.broker, caller)

@@ -45,9 +45,9 @@ async def test_the_doctor_sees_which_device_waits_and_since_when(
 ):
     doctor, doctor_socket, _, _, phone = await waiting_room(consultation, participant)
     announced = (await doctor_socket.event("newSessionToValidate"))["session"]
-    assert announced["device_hint"] == "Chrome on Android"
+    assert announced["device_hint"] == "Chrome on Android (Pixel 8)"
     assert announced["created_at"] == phone.session["created_at"]
-    assert phone.session["device_hint"] == "Chrome on Android"
+    assert phone.session["device_hint"] == "Chrome on Android (Pixel 8)"
     # A second device on the same link, and the doctor's next socket told of both.
     tablet = participant()
     tablet.http.headers["User-Agent"] = IPHONE
@@ -55,7 +55,7 @@ async def test_the_doctor_sees_which_device_waits_and_since_when(
     again = await doctor.socket()
     replayed = [e["session"] for e in await again.events("newSessionToValidate", 2)]
     assert [(s["id"], s["device_hint"]) for s in replayed] == [
-        (phone.session["id"], "Chrome on Android"),
+        (phone.session["id"], "Chrome on Android (Pixel 8)"),
         (tablet.session["id"], "Safari on iPhone"),
     ]
     # What the doctor sees of the device is the hint: the User-Agent is not kept.
@@ -93,10 +93,14 @@ async def test_refuse_tells_the_device_and_logs_it_out(
     # Out of the waiting room: the doctor's next socket is told of nobody.
     later = await doctor.socket()
     await later.no_event("newSessionToValidate", wait=0.5)
-    # The link opened once more from the phone: a new wait, which the doctor hears of.
-    refused_id = phone.session["id"]
-    reopened = (await phone.open(consultation.link("patient"))).json()["session"]
-    assert reopened["id"] != refused_id and reopened["validate_fromadmin"] == 0
+    # The link opened once more from the phone: refused again, and the doctor not rung; another
+    # device is the next the doctor hears of.
+    again = await phone.open(consultation.link("patient"))
+    assert again.status_code == 403
+    assert again.json() == {"msg": "the doctor did not let this device in"}
+    other = participant()
+    reopened = (await other.open(consultation.link("patient"))).json()["session"]
+    assert reopened["validate_fromadmin"] == 0
     assert (await later.event("newSessionToValidate"))["session"]["id"] == reopened["id"]
     assert (await patient.http.get("/session/infos")).status_code == 200
 

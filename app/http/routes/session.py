@@ -25,14 +25,20 @@ bp = Blueprint("session", __name__)
 
 
 @bp.get("/session/<onetoone_token>/<session_token>")
-@documented(OpenedSession, 400, 401, 429, 503)
+@documented(OpenedSession, 400, 401, 403, 429, 503)
 async def open_session(onetoone_token: str, session_token: str) -> Response:
+    settings = state().settings
     result = await sessions.open_link(
         state().sql,
         onetoone_token,
         session_token,
         request_credential(),
         device_hint(request.headers.get("User-Agent")),
+        sessions.WaitingRoomLimits(
+            settings.waiting_room_max,
+            settings.waiting_room_arrivals,
+            settings.waiting_room_refused_for,
+        ),
     )
     if result is None:
         raise Refused(401, "session not valid")

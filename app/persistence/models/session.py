@@ -16,6 +16,10 @@ class Session(SQLModel, table=True):
         CheckConstraint("role IN ('medecin', 'patient', 'guest')", name="ck_session_role"),
         CheckConstraint("token_onetime_used IN (0, 1)", name="ck_session_token_onetime_used"),
         CheckConstraint("validate_fromadmin IN (0, 1)", name="ck_session_validate_fromadmin"),
+        CheckConstraint(
+            "state IN ('new', 'waiting', 'admitted', 'replaced', 'refused', 'left', 'ended')",
+            name="ck_session_state",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -34,9 +38,17 @@ class Session(SQLModel, table=True):
     validate_fromadmin: int = 1
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+    # Where the session is in its life (migration 0008, ``docs/api.md``): a credential works
+    # only while it is ``waiting`` or ``admitted``.
+    state: str = Field(default="new", max_length=16)
+    # When it came into the consultation (first use, or admitted from the waiting room).
+    admitted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     # The client's kind of device, from its User-Agent, when the link opened this session.
     device_hint: str | None = Field(default=None, max_length=40)
-    # Refused by the doctor in the waiting room: never admitted, its logins removed.
+    # Refused by the doctor in the waiting room: never admitted; the device may not ring again
+    # for ``waiting_room_refused_for``.
     refused_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
