@@ -18,8 +18,9 @@ class Guard(Protocol):
         """The JSON value of ``data``: UTF-8, depth and syntax checked."""
         ...
 
-    def check(self, value: Any, where: str) -> None:
-        """Refuse what ``json`` lets through (NUL, lone surrogates, huge or non-finite numbers)."""
+    def check(self, value: Any, where: str, text: str | None = None) -> None:
+        """Refuse what ``json`` lets through (NUL, lone surrogates, huge or non-finite numbers);
+        ``text``, the JSON ``value`` was parsed from, may spare a walk over it."""
         ...
 
 
@@ -87,7 +88,7 @@ def parse(text: str | bytes, guard: Guard) -> Request | Response:
     # The error answers a request; the client would take one for a response to its own.
     request_id = frame_id if frame.get("request") is True else None
     try:
-        guard.check(frame, "frame")
+        guard.check(frame, "frame", text if isinstance(text, str) else None)
     except ValueError as refused:
         raise FrameError(str(refused), request_id) from None
     if frame.get("request") is True:
