@@ -110,7 +110,7 @@ class Strict:
     def parse(self, data: str | bytes) -> Any:
         return json.loads(data)
 
-    def check(self, value: Any, where: str) -> None:
+    def check(self, value: Any, where: str, text: str | None = None) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 self.check(item, f"{where}.{key}")

@@ -32,6 +32,7 @@ from hypercorn.logging import Logger
 from hypercorn.protocol import ws_stream
 
 from app.config.settings import Settings
+from app.ws import frame_limits
 
 # Seconds between the keepalive probes of a silent connection, once they start.
 KEEPALIVE_INTERVAL = 5
@@ -42,6 +43,7 @@ def hypercorn_config(settings: Settings) -> Config:
     config = ServiceConfig(settings.tcp_user_timeout, settings.tcp_keepalive_idle)
     config.bind = [f"{settings.host}:{settings.port}"]
     config.graceful_timeout = settings.shutdown_timeout
+    config.websocket_max_message_size = frame_limits.transport_max(settings)
     config.logger_class = AccessLogger
     config.accesslog = logging.getLogger("hypercorn.access") if settings.access_log else None
     config.errorlog = logging.getLogger("hypercorn.error")

@@ -26,7 +26,7 @@ from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
 from app.runtime.state import state
 from app.services import onetoones, presence, sessions, waiting_room
-from app.ws import chat, devices, e2ee, media
+from app.ws import chat, devices, e2ee, frame_limits, media
 from app.ws import presence as presence_requests
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,16 @@ async def participant_socket() -> None:
         return
     peer, subscription = connected
     reader = asyncio.create_task(_read(peer))
+    writer = asyncio.create_task(_write(peer, subscription))
     try:
-        close_code = await _write(peer, subscription)
+        # The writer ends the socket with its code, or the reader with 1009.
+        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        close_code = reader.result() if reader in done else writer.result()
+        writer.cancel()
         reader.cancel()
         await websocket.close(close_code)
     finally:
+        writer.cancel()
         reader.cancel()
         # Quart cancels this task once the client has gone: the leaving, which the others
         # are told of, runs to its end regardless.
@@ -201,13 +206,25 @@ async def _write(peer: Peer, subscription: Subscription) -> int:
     return CLOSE_OVERFLOW if subscription.overflowed else CLOSE_ENDED
 
 
-async def _read(peer: Peer) -> None:
+async def _read(peer: Peer) -> int:
+    """Read the client's frames, each request handled in a task of its own, until the client
+    goes; return 1009 for a frame over the socket's cap (``frame_limits``), left unparsed."""
     handlers: set[asyncio.Task[None]] = set()
+    admitted_max = frame_limits.admitted_max(state().settings)
     try:
         while True:
             text = await websocket.receive()
+            cap = frame_limits.WAITING_MAX if peer.pending else admitted_max
+            if len(text) > cap:
+                log.warning(
+                    "socket %d sent a frame of %d bytes, over its %d: closed",
+                    peer.socket_id,
+                    len(text),
+                    cap,
+                )
+                return frame_limits.CLOSE_TOO_BIG
             try:
-                frame = protoo.parse(text, input_guard)
+                frame = await _parsed(text)
             except protoo.FrameError as error:
                 await peer.send(protoo.failure(error.request_id, str(error)))
                 continue
@@ -222,6 +239,13 @@ async def _read(peer: Peer) -> None:
     finally:
         for task in handlers:
             task.cancel()
+
+
+async def _parsed(text: str | bytes) -> protoo.Request | protoo.Response:
+    """The frame, parsed on the loop when small, in a thread otherwise (``frame_limits``)."""
+    if len(text) <= frame_limits.PARSE_ON_LOOP_MAX:
+        return protoo.parse(text, input_guard)
+    return await asyncio.to_thread(protoo.parse, text, input_guard)
 
 
 def _admit(peer: Peer) -> None:
