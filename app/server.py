@@ -29,7 +29,7 @@ from app.http.routes import (
 from app.http.streaming import StreamingHTTPConnection, finish_unread_body
 from app.media.rooms import MediaRooms
 from app.persistence.db import create_engine, libpq_url, session_factory
-from app.persistence.statements import Statements
+from app.persistence.statements import STALLED_MARGIN, Statements
 from app.persistence.storage import LocalStorage
 from app.realtime.backbone import Backbone, Hooks
 from app.realtime.broker import Broker
@@ -89,9 +89,11 @@ def _state(config: Settings) -> AppState:
         pool_size=config.db_pool_size,
         max_overflow=config.db_pool_max_overflow,
         pool_timeout=config.db_pool_timeout,
+        statement_timeout=config.db_statement_timeout,
+        lock_timeout=config.db_lock_timeout,
     )
     broker = Broker()
-    sql = Statements(engine)
+    sql = Statements(engine, config.db_statement_timeout + STALLED_MARGIN)
     media = MediaRooms(config, sql)
     instance = Instance(
         config.instance_name or _default_name(config), config.instance_lease, _rtc(config)

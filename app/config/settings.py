@@ -87,6 +87,20 @@ class Settings(BaseSettings):
     db_pool_max_overflow: int = Field(
         10, ge=0, le=1000, description="extra connections opened under load, closed after"
     )
+    db_statement_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="seconds a statement may run before PostgreSQL cancels it, and, one more"
+        " second on, before the service gives up on a database that stopped answering: a 503"
+        " with Retry-After, not a request hanging",
+    )
+    db_lock_timeout: float = Field(
+        3.0,
+        gt=0,
+        le=600,
+        description="seconds a statement may wait for a row lock before it fails (a 503)",
+    )
     db_pool_timeout: float = Field(
         2.0,
         gt=0,

@@ -1,6 +1,7 @@
 """Database engine, migrations, and the retry of transactions that lost a lock conflict."""
 
 import asyncio
+import math
 import random
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -16,6 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
+# query_canceled (``statement_timeout``) and lock_not_available (``lock_timeout``): the
+# database is too slow or too contended to serve now.
+TIMED_OUT_SQLSTATES = frozenset({"57014", "55P03"})
 # serialization_failure and deadlock_detected: PostgreSQL rolled the transaction back, and
 # running it again is the documented answer.
 RETRIED_SQLSTATES = frozenset({"40001", "40P01"})
@@ -39,7 +43,12 @@ def libpq_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 2.0
+    url: str,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout: float = 2.0,
+    statement_timeout: float | None = None,
+    lock_timeout: float | None = None,
 ) -> AsyncEngine:
     """The engine of the service.
 
@@ -51,13 +60,27 @@ def create_engine(
     guard against a rare event. A connection the server dropped fails its statement with a
     disconnect error instead, which SQLAlchemy answers by invalidating the whole pool: that
     request gets a 503 (``app.http.errors``), and the next ones open fresh connections.
+
+    ``statement_timeout`` and ``lock_timeout`` (seconds) are set on every pooled connection:
+    a statement that runs or waits for a lock that long is cancelled by PostgreSQL, and the
+    request gets a 503 rather than holding its connection.
     """
+    connect_args: dict[str, str | int] = {}
+    timeouts = {"statement_timeout": statement_timeout, "lock_timeout": lock_timeout}
+    if any(timeouts.values()):
+        connect_args["options"] = " ".join(
+            f"-c {name}={int(seconds * 1000)}" for name, seconds in timeouts.items() if seconds
+        )
+    if statement_timeout:
+        # A host that does not answer is not waited for longer than a statement would be.
+        connect_args["connect_timeout"] = max(2, math.ceil(statement_timeout))
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         hide_parameters=True,
+        connect_args=connect_args,
     )
 
 
@@ -77,10 +100,11 @@ UNAVAILABLE = "the database is unavailable, try again"
 
 def database_unavailable(error: BaseException) -> str | None:
     """What to tell a client when ``error`` means the database cannot serve now, and coming
-    back later will do: every pooled connection busy (``BUSY``), or PostgreSQL unreachable,
-    the connection lost, a deadlock retried too often (``UNAVAILABLE``). None for any other
-    error. HTTP answers these 503 with ``Retry-After``; the socket answers their text."""
-    if isinstance(error, PoolTimeout):
+    back later will do: every pooled connection busy, a statement over its time or its lock
+    wait (``BUSY``), or PostgreSQL unreachable, the connection lost, a deadlock retried too
+    often (``UNAVAILABLE``). None for any other error. HTTP answers these 503 with
+    ``Retry-After``; the socket answers their text."""
+    if isinstance(error, PoolTimeout) or sqlstate(error) in TIMED_OUT_SQLSTATES:
         return BUSY
     if isinstance(error, OperationalError | InterfaceError) or (
         isinstance(error, DBAPIError) and error.connection_invalidated

@@ -14,6 +14,10 @@ a serialization failure is run again (``run_again_on_conflict``, as for transact
 nothing, and its caller does nothing before it returns.
 """
 
+import asyncio
+import contextlib
+import os
+import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, LiteralString
@@ -35,11 +39,31 @@ def jsonb(value: Any) -> Jsonb:
     return Jsonb(value)
 
 
-class Statements:
-    """Runs single statements on the engine's pooled connections."""
+def _sever(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Shut down the socket of a connection whose statement the database does not answer:
+    the statement's wait ends at once with a broken connection, which the pool then drops.
+    Cancelling the statement would not do: psycopg then waits for the server to acknowledge
+    the cancel, and a frozen server never does."""
+    with contextlib.suppress(OSError, psycopg.Error):
+        duplicate = socket.socket(fileno=os.dup(connection.pgconn.socket))
+        with duplicate:
+            duplicate.shutdown(socket.SHUT_RDWR)
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+# How much longer than its ``statement_timeout`` a statement is waited for: PostgreSQL cancels
+# a slow one itself; one not answered by then is on a database that stopped (a frozen host, a
+# stopped process), which cancels nothing.
+STALLED_MARGIN = 1.0
+
+
+class Statements:
+    """Runs single statements on the engine's pooled connections. ``stalled_after``: seconds
+    after which a statement (with its transaction) is given up on, its connection dropped,
+    and the database answered unavailable (``database_unavailable``: a 503)."""
+
+    def __init__(self, engine: AsyncEngine, stalled_after: float | None = None) -> None:
         self._engine = engine
+        self._stalled_after = stalled_after
 
     async def one(self, query: LiteralString, params: Params) -> Row | None:
         """The statement's first row (None without one)."""
@@ -64,14 +88,22 @@ class Statements:
         self, query: LiteralString, params: Params, lock: LiteralString | None = None
     ) -> list[Row]:
         async with self._connection() as connection:
-            cursor = connection.cursor(row_factory=namedtuple_row)
-            if lock is None:
-                await cursor.execute(query, params, prepare=True)
-                return await cursor.fetchall()
-            async with connection.transaction():
-                await cursor.execute(lock, params, prepare=True)
-                await cursor.execute(query, params, prepare=True)
-                return await cursor.fetchall()
+            deadline = None
+            if self._stalled_after is not None:
+                loop = asyncio.get_running_loop()
+                deadline = loop.call_later(self._stalled_after, _sever, connection)
+            try:
+                cursor = connection.cursor(row_factory=namedtuple_row)
+                if lock is None:
+                    await cursor.execute(query, params, prepare=True)
+                    return await cursor.fetchall()
+                async with connection.transaction():
+                    await cursor.execute(lock, params, prepare=True)
+                    await cursor.execute(query, params, prepare=True)
+                    return await cursor.fetchall()
+            finally:
+                if deadline is not None:
+                    deadline.cancel()
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:

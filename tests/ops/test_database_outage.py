@@ -1,6 +1,8 @@
 """When the database is away or every connection is busy: 503 with Retry-After, quickly."""
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,4 +136,75 @@ async def test_a_connection_the_database_dropped_costs_at_most_one_request(
         for _ in range(3):
             assert (await doctor.http.get("/session/infos")).status_code == 200
         await doctor.close()
+    assert "Traceback" not in server.log()
+
+
+@pytest.fixture
+def impatient_server(database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
+    """One pooled connection, statements given a second, lock waits half of one."""
+    env = {
+        "HOCOVISIO_DB_POOL_SIZE": "1",
+        "HOCOVISIO_DB_POOL_MAX_OVERFLOW": "0",
+        "HOCOVISIO_DB_STATEMENT_TIMEOUT": "1",
+        "HOCOVISIO_DB_LOCK_TIMEOUT": "0.5",
+    }
+    with fresh_database(database_url) as url, hocovisio(url, tmp_path, extra_env=env) as server:
+        yield server
+
+
+async def test_a_frozen_database_gets_a_503_not_a_hang(
+    database_url: str, impatient_server: RunningServer
+):
+    """The database's processes stopped (SIGSTOP: a frozen host, a stalled disk): the
+    request on the pooled connection is given up after the statement timeout and a second,
+    and answered 503; once the database moves again, so does the service."""
+    server = impatient_server
+    name = urlsplit(server.database_url).path.lstrip("/")
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        consultation = await create_consultation(http, server.operator_key)
+    doctor = Participant(server.base_url, server.ws_url)
+    await doctor.open(consultation.link("medecin"))
+    assert (await doctor.http.get("/session/infos")).status_code == 200
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        pids = [
+            pid
+            for (pid,) in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+            ).fetchall()
+        ]
+    assert pids
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        frozen = await doctor.http.get("/session/infos")
+        elapsed = time.monotonic() - started
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    assert_unavailable(frozen)
+    assert elapsed < 5, elapsed  # 1 s of statement timeout and 1 s more: not the freeze's
+    async with asyncio.timeout(10):
+        while (await doctor.http.get("/session/infos")).status_code != 200:
+            await asyncio.sleep(0.2)
+    await doctor.close()
+
+
+async def test_a_statement_waiting_on_a_lock_gets_a_503(impatient_server: RunningServer):
+    server = impatient_server
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        consultation = await create_consultation(http, server.operator_key)
+    doctor = Participant(server.base_url, server.ws_url)
+    await doctor.open(consultation.link("medecin"))
+    with psycopg.connect(server.database_url) as holder:
+        holder.execute("SELECT id FROM onetoone WHERE token = %s FOR UPDATE", (consultation.token,))
+        started = time.monotonic()
+        held = await doctor.http.post("/message", json={"text": "held"})
+        elapsed = time.monotonic() - started
+        holder.rollback()
+    assert_unavailable(held)
+    assert held.json() == {"msg": "the service is busy, try again"}
+    assert elapsed < 3, elapsed
+    assert (await doctor.http.post("/message", json={"text": "free"})).status_code == 200
+    await doctor.close()
     assert "Traceback" not in server.log()
