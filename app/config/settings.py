@@ -122,8 +122,9 @@ class Settings(BaseSettings):
     )
     allowed_origins: list[str] = Field(
         default_factory=list,
-        description="Origins (https://host[:port]) allowed to open the WebSocket; "
-        "empty means the same host as the Host header",
+        description="Origins (https://host[:port]) whose pages may open the WebSocket and"
+        " send the cookie-authenticated requests that change something; empty means this"
+        " service's own origin only",
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="least severe log level written"

@@ -16,6 +16,7 @@ from app.http.schemas_responses import (
     Validated,
     documented,
 )
+from app.http.security import sent_by_a_browser
 from app.runtime.state import state
 from app.services import sessions, waiting_room
 from app.services.device_hints import device_hint
@@ -43,7 +44,8 @@ async def open_session(onetoone_token: str, session_token: str) -> Response:
     if result is None:
         raise Refused(401, "session not valid")
     body = dict(result.session)
-    if result.credential is not None:
+    if result.credential is not None and not sent_by_a_browser(request):
+        # A page's script never reads its credential: the HttpOnly cookie carries it.
         body["credential"] = result.credential
     response = jsonify({"session": body})
     if result.credential is not None:
