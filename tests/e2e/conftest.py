@@ -88,11 +88,16 @@ class Browsers:
         locale: str = "en-US",
         prejoin: bool = False,
         viewport: tuple[int, int] = (1280, 800),
+        user_agent: str | None = None,
     ) -> Page:
-        """A new person's page; ``prejoin``: they see the step before joining."""
+        """A new person's page; ``prejoin``: they see the step before joining; ``user_agent``:
+        the browser it says it is (the device hint the doctor sees)."""
         width, height = viewport
         context = await self.browser.new_context(
-            base_url=self.base_url, viewport={"width": width, "height": height}, locale=locale
+            base_url=self.base_url,
+            viewport={"width": width, "height": height},
+            locale=locale,
+            user_agent=user_agent,
         )
         if not prejoin:
             await context.add_init_script(SKIP_PREJOIN)

@@ -144,6 +144,14 @@ const FR = {
   'You left the waiting room': "Vous avez quitté la salle d'attente",
   'You can open the link again to come back.': 'Vous pouvez rouvrir le lien pour revenir.',
   'Could not admit: {error}': "L'admission a échoué : {error}",
+  '{browser} on {system}': '{browser} sur {system}',
+  'an unknown device': 'un appareil inconnu',
+  'Admitting replaces {device}, in the call since {time}':
+    "L'admettre remplace {device}, dans la consultation depuis {time}",
+  'Admitting replaces {device}, in the call': "L'admettre remplace {device}, dans la consultation",
+  'The waiting room is full': "La salle d'attente est pleine",
+  'Too many devices are waiting in this consultation. Try again in a few minutes.':
+    "Trop d'appareils attendent dans cette consultation. Réessayez dans quelques minutes.",
   // the operator's page
   'Operator key': "Clé d'opérateur",
   'No consultation created: {error}': "Aucune consultation créée : {error}",

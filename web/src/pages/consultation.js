@@ -30,12 +30,38 @@ const RECONNECT_MAX_DELAY_MS = 5000;
 const CLOSE_REPLACED = 4002;
 // The doctor refused this client in the waiting room (after `sessionRefused`).
 const CLOSE_REFUSED = 4003;
+// This client left the waiting room (after `waitingRoomLeft` naming its session): its Leave
+// button, its page closed elsewhere, or the server let it go after its page was gone a while.
+const CLOSE_LEFT = 4004;
+// Why opening a link was refused, by the answer's msg: the end screen each one gets.
+const LINK_REFUSALS = {
+  // 403: the doctor refused this device a little while ago.
+  'the doctor did not let this device in': () => [
+    t('The doctor did not let you in'), t('You can close this page.')],
+  // 429: as many devices as may wait already wait (a plain rate limit is a 429 too).
+  'the waiting room is full': () => [
+    t('The waiting room is full'),
+    t('Too many devices are waiting in this consultation. Try again in a few minutes.'),
+    true],
+};
+
+// The end screen's [title, text, rejoin] for a refused link, or null for another error.
+function linkRefusal(error) {
+  if (error.status !== 403 && error.status !== 429) return null;
+  return LINK_REFUSALS[error.message]?.() ?? null;
+}
 
 export async function consultationPage(root, onetooneToken, sessionToken) {
   let session;
   try {
     ({ session } = await api.openSession(onetooneToken, sessionToken));
   } catch (error) {
+    const refusal = linkRefusal(error);
+    if (refusal) {
+      const [title, text, rejoin = false] = refusal;
+      endScreen(root, title, text, { rejoin });
+      return;
+    }
     const text = error.status === 401
       ? t('The link is not valid, or the consultation has ended.')
       : error.message;
@@ -168,6 +194,9 @@ class ConsultationPage {
     socket.onClose = (code) => {
       if (code === CLOSE_REFUSED) {
         this.finish(t('The doctor did not let you in'), t('You can close this page.'));
+      } else if (code === CLOSE_LEFT) {
+        // Its own Leave button finishes the page itself, once the server answered.
+        if (!this.leaving) this.finish(t('You left the waiting room'), t('You can close this page.'));
       } else if (code === CLOSE_REPLACED && this.replaced) {
         this.finish(t('Continued on another device'), t('The doctor let you in on another device: the consultation goes on there.'));
       } else if (code === CLOSE_REPLACED) {
@@ -213,7 +242,8 @@ class ConsultationPage {
     socket.on('consultationEnded', () => this.finish(t('The consultation has ended'), this.isDoctor
       ? t('The other participants were told. You can close this page.')
       : t('Thank you. You can close this page.')));
-    socket.on('newSessionToValidate', ({ session }) => this.waiting?.add(session));
+    socket.on('newSessionToValidate', ({ session, replaces }) =>
+      this.waiting?.add(session, replaces || []));
     socket.on('infoUpdate', ({ data }) => this.form.apply(data || {}));
     socket.on('newMessage', ({ message }) => {
       this.chat.add(message);
@@ -294,12 +324,18 @@ class ConsultationPage {
     return false;
   }
 
-  // Asked when the socket cannot be opened: 401 means the consultation ended meanwhile.
+  // Asked when the socket cannot be opened: 401 means the consultation ended meanwhile (and
+  // a refused device, or a full waiting room, ends the page as opening the link would).
   async consultationIsOver() {
     try {
       await api.openSession(this.onetooneToken, this.session.token);
       return false;
     } catch (error) {
+      const refusal = linkRefusal(error);
+      if (refusal) {
+        this.finish(...refusal);
+        return true;
+      }
       if (error.status !== 401) return false;
       this.finish(t('The consultation has ended'), t('Thank you. You can close this page.'));
       return true;
@@ -361,6 +397,20 @@ class ConsultationPage {
     };
     tick();
     const timer = setInterval(tick, 1000);
+    // A page that goes away (closed, reloaded, navigated from) leaves the room at once, rather
+    // than staying on the doctor's list until the server notices it gone. The session cookie
+    // authenticates the beacon; a page brought back from the back-forward cache shows it left.
+    const gone = () => {
+      navigator.sendBeacon?.('/session/leave');
+      this.finish(t('You left the waiting room'), t('You can open the link again to come back.'), true);
+    };
+    window.addEventListener('pagehide', gone);
+    // Admitted, refused or finished: the page no longer waits.
+    this.stopWaiting = () => {
+      clearInterval(timer);
+      window.removeEventListener('pagehide', gone);
+      this.stopWaiting = null;
+    };
     show(this.root, h('section', { class: 'panel waiting-screen' },
       h('h1', {}, t('Waiting room')),
       h('p', {}, t('The doctor knows you are here and will let you in. Please keep this page open.')),
@@ -371,10 +421,11 @@ class ConsultationPage {
     return new Promise((resolve) => {
       this.admit = resolve;
       this.socket.on('newSessionIsValidate', resolve);
-    }).finally(() => clearInterval(timer));
+    }).finally(() => this.stopWaiting?.());
   }
 
   async leaveWaitingRoom() {
+    this.leaving = true;
     try {
       await api.leaveWaitingRoom();
     } catch (error) {
@@ -632,6 +683,7 @@ class ConsultationPage {
   finish(title, text, rejoin = false) {
     if (this.finished) return;
     this.finished = true;
+    this.stopWaiting?.();
     this.socket.close();
     this.media?.close();
     this.e2ee?.close();
