@@ -16,11 +16,11 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from .. import worker_log
 from ..errors import InvalidStateError, WorkerError, WorkerTimeoutError, WorkerTypeError
 from . import codec, fbs
 
 logger = logging.getLogger("sfu_control.channel")
-worker_logger = logging.getLogger("sfu_control.worker")
 # What the worker writes before each error it answers a request with.
 THROWING = "| throwing MediaSoup"
 
@@ -317,7 +317,7 @@ class Channel:
             # it as an exception (and "request failed" is logged), a client's bad parameters
             # as often as not. At ERROR, any participant could fill the log with them.
             level = logging.DEBUG
+        if level is None and text[0] == "X":
+            level = logging.INFO
         if level is not None:
-            worker_logger.log(level, "[pid:%s] %s", self._pid, text[1:])
-        elif text[0] == "X":
-            worker_logger.info("[pid:%s] %s", self._pid, text[1:])
+            worker_log.RELAY.relay(self._pid, level, text[1:])
