@@ -45,6 +45,7 @@ from .transport import Transport
 from .transport_data import TransportListenInfo, TransportTuple
 from .webrtc_server import WebRtcServer
 from .webrtc_transport import DtlsParameters, WebRtcTransport
+from .wire.worker_log import WORKER_LOG, WorkerLog
 from .worker import (
     MEDIASOUP_VERSION,
     Worker,
@@ -56,6 +57,7 @@ from .worker import (
 
 __all__ = [
     "MEDIASOUP_VERSION",
+    "WORKER_LOG",
     "ActiveSpeakerObserver",
     "AudioLevelObserver",
     "CodecError",
@@ -96,6 +98,7 @@ __all__ = [
     "WorkerDiedError",
     "WorkerError",
     "WorkerExit",
+    "WorkerLog",
     "WorkerPool",
     "WorkerSettings",
     "WorkerTimeoutError",

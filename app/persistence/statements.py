@@ -74,19 +74,7 @@ class Statements:
         """The statement's rows."""
         return await run_again_on_conflict(lambda: self._run(query, params))
 
-    async def one_after(
-        self, lock: LiteralString, query: LiteralString, params: Params
-    ) -> Row | None:
-        """``one`` of ``query``, run once ``lock`` (a statement that locks rows) holds its
-        locks, in one transaction. Under READ COMMITTED a statement reads what committed
-        before it started: ``query``, started after the lock, sees every change of the
-        transactions that held it before; the same CTEs in one statement would not."""
-        rows = await run_again_on_conflict(lambda: self._run(query, params, lock))
-        return rows[0] if rows else None
-
-    async def _run(
-        self, query: LiteralString, params: Params, lock: LiteralString | None = None
-    ) -> list[Row]:
+    async def _run(self, query: LiteralString, params: Params) -> list[Row]:
         async with self._connection() as connection:
             deadline = None
             if self._stalled_after is not None:
@@ -94,13 +82,8 @@ class Statements:
                 deadline = loop.call_later(self._stalled_after, _sever, connection)
             try:
                 cursor = connection.cursor(row_factory=namedtuple_row)
-                if lock is None:
-                    await cursor.execute(query, params, prepare=True)
-                    return await cursor.fetchall()
-                async with connection.transaction():
-                    await cursor.execute(lock, params, prepare=True)
-                    await cursor.execute(query, params, prepare=True)
-                    return await cursor.fetchall()
+                await cursor.execute(query, params, prepare=True)
+                return await cursor.fetchall()
             finally:
                 if deadline is not None:
                     deadline.cancel()

@@ -23,7 +23,7 @@ from app.media.rooms import MediaRooms
 from app.persistence.models import OneToOne
 from app.realtime.broker import Broker
 from app.services import webhooks
-from sfu_control import worker_log
+from sfu_control import WORKER_LOG
 
 LIVE_INSTANCES = "SELECT count(*) FROM instance WHERE lease_until > now()"
 
@@ -148,12 +148,12 @@ class Metrics:
             "hocovisio_sfu_worker_restarts": ("workers respawned after dying", stats.respawns),
             "hocovisio_sfu_log_lines": (
                 "log lines of the SFU workers received by this process, logged or not",
-                sum(worker_log.RELAY.totals.values()),
+                sum(WORKER_LOG.totals.values()),
             ),
             "hocovisio_sfu_log_lines_held": (
                 "SFU worker log lines counted in a summary instead of logged (a flood of one"
                 " kind: hostile packets at the RTC port, as often as not)",
-                worker_log.RELAY.held,
+                WORKER_LOG.held,
             ),
             "hocovisio_cluster_notices_received": (
                 "event notifications received from the database, by this process",

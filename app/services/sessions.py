@@ -230,13 +230,11 @@ OPEN_FIRST_USE = (
     + ")"
     + _OPEN_TAIL
 )
-# The consultation's row, held by the transaction of ``OPEN_PENDING`` before it counts the
-# waiting room: two devices arriving at once count one another.
-LOCK_CONSULTATION = "SELECT 1 FROM onetoone WHERE id = %(onetoone_id)s FOR NO KEY UPDATE"
 # A used link opened by another client: a new session, in the waiting room unless it is full
 # (``max_waiting`` waiting, or ``arrivals`` arrived within the last minute, whatever link
-# they opened: each waiting device's link is a new one), announced to the doctor with the
-# device(s) that admitting it would replace.
+# they opened: each waiting device's link is a new one; ``hocovisio_room_for_one_more``
+# counts them under the consultation's row lock, so that devices arriving at once count one
+# another), announced to the doctor with the device(s) that admitting it would replace.
 OPEN_PENDING = (
     _OPEN_HEAD
     + """, opened AS (
@@ -245,11 +243,7 @@ OPEN_PENDING = (
     SELECT %(onetoone_id)s::integer, %(token)s::text, %(role)s::text,
            %(reopened_from_id)s::integer, 0, 0, %(device_hint)s::text, 'waiting'
     WHERE (SELECT count(*) FROM touched) >= 0
-      AND (SELECT count(*) FROM session
-           WHERE onetoone_id = %(onetoone_id)s AND state = 'waiting') < %(max_waiting)s
-      AND (SELECT count(*) FROM session
-           WHERE onetoone_id = %(onetoone_id)s AND reopened_from_id IS NOT NULL
-             AND created_at > now() - interval '1 minute') < %(arrivals)s
+      AND hocovisio_room_for_one_more(%(onetoone_id)s, %(max_waiting)s, %(arrivals)s)
     RETURNING """
     + SESSION_COLUMNS
     + "), queued AS ("
@@ -346,10 +340,7 @@ async def open_link(
             "credential": credential_param(login),
             "onetoone_token": row.link_onetoone_token,
         }
-        if opening is Opening.PENDING:
-            opened = await sql.one_after(LOCK_CONSULTATION, statement, values)
-        else:
-            opened = await sql.one(statement, values)
+        opened = await sql.one(statement, values)
         if opened is None:
             return None
         session = {

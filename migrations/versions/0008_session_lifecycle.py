@@ -76,6 +76,22 @@ LANGUAGE sql STABLE AS $$
     FROM session
     WHERE (id = p_link OR reopened_from_id = p_link) AND id <> p_except AND state = 'admitted'
 $$""",
+    # Whether one more device may start waiting in the consultation: fewer than ``p_max``
+    # wait, and fewer than ``p_arrivals`` arrived in the last minute. Arrivals take turns on
+    # the consultation's row (held until the caller's statement commits its new session); each
+    # count below, a statement of a volatile function, sees the arrivals committed before.
+    """
+CREATE FUNCTION hocovisio_room_for_one_more(p_onetoone integer, p_max integer, p_arrivals integer)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM 1 FROM onetoone WHERE id = p_onetoone FOR NO KEY UPDATE;
+    RETURN (SELECT count(*) FROM session
+            WHERE onetoone_id = p_onetoone AND state = 'waiting') < p_max
+       AND (SELECT count(*) FROM session
+            WHERE onetoone_id = p_onetoone AND reopened_from_id IS NOT NULL
+              AND created_at > now() - interval '1 minute') < p_arrivals;
+END
+$$""",
     # A socket opened: recorded only while its session is live (``waiting`` or ``admitted``),
     # read under the session's row lock, which every transition takes. Returns the session's
     # state, or ``joined`` when this is the first validated socket of an admitted session
@@ -212,6 +228,7 @@ $$""",
 OLD_SOCKET_OPEN = "hocovisio_socket_open(bigint, integer, integer, integer, text, boolean, integer)"
 NEW_FUNCTION_NAMES = [
     "hocovisio_admit(integer, integer, boolean, text)",
+    "hocovisio_room_for_one_more(integer, integer, integer)",
     "hocovisio_socket_open(bigint, integer, integer, integer, text, integer)",
     "hocovisio_link_holders(integer, integer)",
     "hocovisio_session_json(integer, text, text, integer, integer, timestamptz, timestamptz,"

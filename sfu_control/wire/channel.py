@@ -16,9 +16,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from .. import worker_log
 from ..errors import InvalidStateError, WorkerError, WorkerTimeoutError, WorkerTypeError
-from . import codec, fbs
+from . import codec, fbs, worker_log
 
 logger = logging.getLogger("sfu_control.channel")
 # What the worker writes before each error it answers a request with.
@@ -320,4 +319,4 @@ class Channel:
         if level is None and text[0] == "X":
             level = logging.INFO
         if level is not None:
-            worker_log.RELAY.relay(self._pid, level, text[1:])
+            worker_log.WORKER_LOG.relay(self._pid, level, text[1:])

@@ -1,6 +1,6 @@
 """Hostile datagrams at the RTC port, before any authentication: each makes the worker log a
 line ("ignoring received non STUN data from unknown tuple"), and the service summarises them
-instead of writing a line per packet (sfu_control/worker_log.py), counted in /metrics."""
+instead of writing a line per packet (sfu_control/wire/worker_log.py), counted in /metrics."""
 
 import asyncio
 import os

@@ -37,7 +37,7 @@ class _Kind:
 
 
 class WorkerLog:
-    """The relay of every worker's log lines of this process (``RELAY``)."""
+    """The relay of every worker's log lines of this process (``WORKER_LOG``)."""
 
     def __init__(self, logger: logging.Logger, window: float = WINDOW, burst: int = BURST) -> None:
         self._logger = logger
@@ -93,4 +93,4 @@ class WorkerLog:
         self._window_ends = 0.0
 
 
-RELAY = WorkerLog(logging.getLogger("sfu_control.worker"))
+WORKER_LOG = WorkerLog(logging.getLogger("sfu_control.worker"))
