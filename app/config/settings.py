@@ -153,6 +153,12 @@ class Settings(BaseSettings):
     rate_limit_socket_requests: float = Field(
         1200, gt=0, description="socket requests per minute per socket session"
     )
+    rate_limit_socket_opens: float = Field(
+        60,
+        gt=0,
+        description="sockets opened per minute per session (not per address: a clinic behind"
+        " one NAT address opens many); beyond, the handshake gets 429",
+    )
     rate_limit_burst: float = Field(
         1.0, gt=0, description="a client may spend this many minutes of allowance at once"
     )

@@ -1,4 +1,5 @@
-"""Token buckets against abuse: link openings, validations, uploads, chat and socket requests.
+"""Token buckets against abuse: link openings, validations, uploads, chat, socket openings and
+socket requests.
 
 Each limited action is counted per credential (or link) and per client address; a caller over
 a limit gets ``RateLimited``: 429 with ``Retry-After`` (HTTP) or a ``rate limited`` error
@@ -21,6 +22,12 @@ from app.errors import Refused
 from app.persistence.statements import Statements
 
 MAX_BUCKETS = 100_000
+# The bytes of socket frames a session may have parsed: a burst (a page joining sends its RTP
+# capabilities, some 10-20 KiB, and a few producers), then a steady rate far above what a page
+# or a station sends, and far below what would keep the event loop busy for the others
+# (parsing costs about 0.1 ms a KiB at worst).
+FRAME_BYTES_BURST = 512 * 1024
+FRAME_BYTES_PER_SECOND = 64 * 1024
 SHARED = frozenset({"session_open", "validate"})
 TAKE = "SELECT hocovisio_take(%(action)s, %(keys)s, %(per_second)s, %(capacity)s) AS wait"
 # A bucket untouched this long is full again, for any limit: forgetting it changes nothing.
@@ -59,8 +66,9 @@ class TokenBuckets:
     def capacity(self) -> float:
         return max(1.0, self.per_minute * self.burst_minutes)
 
-    def take(self, key: str, now: float) -> float:
-        """Spend a token of ``key``; return 0, or the seconds until one is there."""
+    def take(self, key: str, now: float, amount: float = 1.0) -> float:
+        """Spend ``amount`` tokens of ``key``; return 0, or the seconds until they are there
+        (nothing spent)."""
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) >= MAX_BUCKETS:
@@ -69,10 +77,10 @@ class TokenBuckets:
         rate = self.per_minute / 60
         bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
+        if bucket.tokens >= amount:
+            bucket.tokens -= amount
             return 0.0
-        return (1 - bucket.tokens) / rate
+        return (amount - bucket.tokens) / rate
 
     def _forget_full(self, now: float) -> None:
         """Drop the buckets that have refilled: forgetting them changes nothing."""
@@ -91,8 +99,15 @@ class RateLimits:
             "validate": TokenBuckets(settings.rate_limit_validate, burst),
             "upload": TokenBuckets(settings.rate_limit_upload, burst),
             "socket": TokenBuckets(settings.rate_limit_socket_requests, burst),
+            "socket_open": TokenBuckets(settings.rate_limit_socket_opens, burst),
             "message": TokenBuckets(settings.rate_limit_messages, burst),
         }
+        # Not a rate limit that may be turned off: what keeps one client's frames from keeping
+        # the event loop busy for everyone (``app.ws.frame_limits``), per session, whatever its
+        # sockets and reconnections.
+        self._frame_bytes = TokenBuckets(
+            FRAME_BYTES_PER_SECOND * 60, FRAME_BYTES_BURST / (FRAME_BYTES_PER_SECOND * 60)
+        )
 
     async def check_shared(self, sql: Statements, action: str, *keys: str) -> None:
         """``check`` for an action of ``SHARED``, counted across the instances."""
@@ -127,6 +142,10 @@ class RateLimits:
         wait = max(buckets.take(f"{index}:{key}", now) for index, key in enumerate(keys))
         if wait > 0:
             raise RateLimited(wait)
+
+    def spend_frame_bytes(self, session_id: int, size: int) -> bool:
+        """Whether the session may have ``size`` more bytes of socket frames parsed now."""
+        return self._frame_bytes.take(f"session:{session_id}", time.monotonic(), size) == 0
 
     def check_chat(self, session_id: int) -> None:
         """A chat message, over HTTP and the socket together."""

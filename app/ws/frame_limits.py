@@ -1,4 +1,5 @@
-"""How large a frame each socket may send, checked before anything parses it.
+"""How large a frame each socket may send, and how many bytes of frames a second, checked before
+anything parses them.
 
 JSON parsing runs on the event loop that serves every client: a frame must be small enough that
 reading it cannot stall the others. A socket in the waiting room may send only small frames (it
@@ -6,12 +7,17 @@ is refused every request anyway); an admitted one, frames the size of the larges
 page or a station sends (``join``'s RTP capabilities, a chat message at
 ``message_max_chars``, every character escaped). Beyond its cap, the socket is closed with
 1009 before the frame is parsed. Hypercorn itself buffers no message beyond ``transport_max``:
-it closes the socket with 1009 on its own, without reading further.
+it closes the socket with 1009 on its own, without reading further. A socket that sends frames
+whose session sends frames faster than its byte budget (``RateLimits.spend_frame_bytes``: a
+burst, then a steady rate, whatever its sockets and reconnections) is closed with 1008 before
+the frame is parsed: frames just under the cap, sent as fast as the connection takes them,
+would keep the loop busy too.
 """
 
 from app.config.settings import Settings
 
 CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
 WAITING_MAX = 4 * 1024
 ADMITTED_FLOOR = 64 * 1024
 TRANSPORT_FLOOR = 1024 * 1024

@@ -26,6 +26,7 @@ from app.realtime.dispatch import Dispatcher
 from app.realtime.peer import Peer
 from app.runtime.state import state
 from app.services import onetoones, presence, sessions, waiting_room
+from app.services.rate_limits import RateLimited
 from app.ws import chat, devices, e2ee, frame_limits, media
 from app.ws import presence as presence_requests
 
@@ -106,6 +107,12 @@ async def _connect() -> tuple[Peer, Subscription] | None:
     )
     if caller is None:
         abort(401, "session not valid")
+    # Each socket costs the database a few statements to open and to close: a client that
+    # reconnects in a loop is held back at the handshake.
+    try:
+        hocovisio.rate_limits.check("socket_open", f"session:{caller.session_id}")
+    except RateLimited as limited:
+        abort(429, limited.msg)
     protocols = websocket.requested_subprotocols
     await websocket.accept(subprotocol="protoo" if "protoo" in protocols else None)
     peer = Peer(
@@ -208,9 +215,11 @@ async def _write(peer: Peer, subscription: Subscription) -> int:
 
 async def _read(peer: Peer) -> int:
     """Read the client's frames, each request handled in a task of its own, until the client
-    goes; return 1009 for a frame over the socket's cap (``frame_limits``), left unparsed."""
+    goes; return 1009 for a frame over the socket's cap, 1008 for frames faster than its byte
+    budget (``frame_limits``), either left unparsed."""
     handlers: set[asyncio.Task[None]] = set()
     admitted_max = frame_limits.admitted_max(state().settings)
+    limits = state().rate_limits
     try:
         while True:
             text = await websocket.receive()
@@ -223,6 +232,9 @@ async def _read(peer: Peer) -> int:
                     cap,
                 )
                 return frame_limits.CLOSE_TOO_BIG
+            if not limits.spend_frame_bytes(peer.session_id, len(text)):
+                log.warning("socket %d sent frames faster than its budget: closed", peer.socket_id)
+                return frame_limits.CLOSE_POLICY
             try:
                 frame = await _parsed(text)
             except protoo.FrameError as error:

@@ -1,19 +1,24 @@
-"""Frames over a socket's cap are refused before they are parsed (app/ws/frame_limits.py): the
-socket closes with 1009, the server says so once in its log, and the other consultations are
-served meanwhile. (How little the others' latency moves is measured by
+"""Frames over a socket's cap, or faster than its session's byte budget, are refused before they
+are parsed (app/ws/frame_limits.py): the socket closes with 1009 or 1008, the server says so
+once in its log, and the other consultations are served meanwhile; a session reconnecting in a
+loop is held back at the handshake. (How little the others' latency moves is measured by
 bench/hostile_frames.py, not here.)"""
 
 import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
+import pytest
+import websockets
 
 from tests.client import Consultation, Participant, Socket, create_consultation
-from tests.server import RunningServer
+from tests.server import RunningServer, hocovisio
 
 CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
 HUGE = 16 * 1024 * 1024 - 200  # just under what Hypercorn took before
 
 
@@ -91,3 +96,46 @@ async def test_the_largest_legitimate_message_fits(
     answer = await patient_socket.peer.exchange("sendMessage", {"text": text})
     assert answer.ok, answer
     assert (await doctor_socket.event("newMessage"))["message"]["body"] == text
+
+
+async def test_frames_faster_than_the_session_s_budget_close_its_sockets(
+    server: RunningServer, consultation: Consultation, participant: Callable[[], Participant]
+):
+    """Frames under the cap, but more than the budget's burst (512 KiB) at once: the socket is
+    closed with 1008, and a new socket of the same session finds the budget spent."""
+    _, doctor_socket, patient, patient_socket = await in_a_call(consultation, participant)
+    frame = nested_request(60 * 1024)
+    for _ in range(12):
+        await patient_socket.connection.send(frame)
+    assert await closed_with(patient_socket) == CLOSE_POLICY
+    again = await patient.socket()
+    await again.connection.send(frame)
+    assert await closed_with(again) == CLOSE_POLICY
+    assert re.search(r"socket \d+ sent frames faster than its budget: closed", server.log())
+    # The others are served, small frames of the same session too once the budget refills.
+    assert (await doctor_socket.request("getPeers"))["ok"]
+
+
+@pytest.fixture
+def thrifty_server(database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
+    with hocovisio(database_url, tmp_path, {"HOCOVISIO_RATE_LIMIT_SOCKET_OPENS": "5"}) as running:
+        yield running
+
+
+async def test_a_session_reconnecting_in_a_loop_is_held_back(thrifty_server: RunningServer):
+    async with httpx.AsyncClient(base_url=thrifty_server.base_url) as http:
+        consultation = await create_consultation(http, thrifty_server.operator_key)
+    doctor = Participant(thrifty_server.base_url, thrifty_server.ws_url)
+    other = Participant(thrifty_server.base_url, thrifty_server.ws_url)
+    try:
+        await doctor.open(consultation.link("medecin"))
+        await other.open(consultation.link("patient"))
+        for _ in range(5):
+            await (await doctor.socket()).close()
+        with pytest.raises(websockets.InvalidStatus) as held:
+            await doctor.socket()
+        assert held.value.response.status_code == 429
+        assert (await other.socket()).connection.state.name == "OPEN"  # another session
+    finally:
+        await doctor.close()
+        await other.close()
