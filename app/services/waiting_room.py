@@ -14,7 +14,7 @@ leaves (``docs/api.md``, "A participant's life"): of two racing, one changes the
 the other answers 409.
 """
 
-from typing import Any
+from typing import Any, LiteralString
 
 from app.errors import Refused
 from app.persistence.statements import Statements
@@ -32,6 +32,26 @@ WAITING = (
     + ", hocovisio_link_holders(coalesce(reopened_from_id, id), id) AS replaces"
     " FROM session WHERE onetoone_id = %(onetoone_id)s AND " + STILL_WAITING + " ORDER BY id"
 )
+
+# The doctor's sockets, as an audience in SQL.
+DOCTOR = '\'{"roles": ["medecin"]}\'::jsonb'
+
+
+def _told(method: LiteralString, source: LiteralString, doctor: bool) -> LiteralString:
+    """A CTE's body that publishes ``method {sessionId}`` once per row of ``source`` (a CTE
+    with the sessions' ``id`` and ``onetoone_id``): to the doctor's sockets, or to the
+    session's own (which close after it)."""
+    audience = (
+        DOCTOR if doctor else "jsonb_build_object('sessions', jsonb_build_array(" + source + ".id))"
+    )
+    return published(
+        source + ".onetoone_id",
+        method,
+        audience,
+        "jsonb_build_object('sessionId', " + source + ".id)",
+        source,
+    )
+
 
 REFUSED_AGAIN = "that session was refused"
 LEFT = "that client left the waiting room"
@@ -85,21 +105,9 @@ REFUSE = (
     INSERT INTO stats (event, onetoone_id, session_id, detail)
     SELECT 'refused', onetoone_id, id, '{}' FROM refused
 ), told AS ("""
-    + published(
-        "refused.onetoone_id",
-        "sessionRefused",
-        "jsonb_build_object('sessions', jsonb_build_array(refused.id))",
-        "jsonb_build_object('sessionId', refused.id)",
-        "refused",
-    )
+    + _told("sessionRefused", "refused", doctor=False)
     + "), doctor_told AS ("
-    + published(
-        "refused.onetoone_id",
-        "sessionRefused",
-        '\'{"roles": ["medecin"]}\'::jsonb',
-        "jsonb_build_object('sessionId', refused.id)",
-        "refused",
-    )
+    + _told("sessionRefused", "refused", doctor=True)
     + """)
 SELECT (SELECT id FROM refused) AS id,
        (SELECT count(*) FROM told) + (SELECT count(*) FROM doctor_told) AS published"""
@@ -185,21 +193,9 @@ LEAVE = (
     + """
     RETURNING id, onetoone_id
 ), told AS ("""
-    + published(
-        "left_room.onetoone_id",
-        "waitingRoomLeft",
-        "jsonb_build_object('sessions', jsonb_build_array(left_room.id))",
-        "jsonb_build_object('sessionId', left_room.id)",
-        "left_room",
-    )
+    + _told("waitingRoomLeft", "left_room", doctor=False)
     + "), doctor_told AS ("
-    + published(
-        "left_room.onetoone_id",
-        "waitingRoomLeft",
-        '\'{"roles": ["medecin"]}\'::jsonb',
-        "jsonb_build_object('sessionId', left_room.id)",
-        "left_room",
-    )
+    + _told("waitingRoomLeft", "left_room", doctor=True)
     + """)
 SELECT (SELECT id FROM left_room) AS id,
        (SELECT count(*) FROM told) + (SELECT count(*) FROM doctor_told) AS published"""
@@ -227,13 +223,7 @@ SWEEP = (
       AND NOT EXISTS (SELECT 1 FROM live_socket WHERE live_socket.session_id = session.id)
     RETURNING id, onetoone_id
 ), doctor_told AS ("""
-    + published(
-        "left_room.onetoone_id",
-        "waitingRoomLeft",
-        '\'{"roles": ["medecin"]}\'::jsonb',
-        "jsonb_build_object('sessionId', left_room.id)",
-        "left_room",
-    )
+    + _told("waitingRoomLeft", "left_room", doctor=True)
     + ") SELECT count(*) AS swept FROM doctor_told"
 )
 

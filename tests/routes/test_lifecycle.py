@@ -109,7 +109,11 @@ async def test_leave_and_admit_at_once_one_wins(clinic: Clinic):
         )
         if validate.status_code == 200:
             admitted += 1
-            assert leave.json() == {"msg": "the doctor has already decided on this session"}
+            # Decided before the leave's statement, or before it was even authenticated.
+            assert leave.json()["msg"] in (
+                "the doctor has already decided on this session",
+                "only a client in the waiting room can leave it",
+            )
             assert await newcomer.admitted() and not await holder.admitted()
             holder = newcomer
         else:
