@@ -406,7 +406,8 @@ def document() -> dict[str, Any]:
                 "errorReason}, notifications {notification, method, data}. The server's "
                 "close codes: 4000 ended or stopping, 4001 too slow a reader, 4002 replaced by "
                 "a newer socket of the session or by another device, 4003 refused by the "
-                "doctor, 4004 left the waiting room."
+                "doctor, 4004 left the waiting room, 1009 a frame over the socket's cap, 1008 "
+                "frames faster than the session's byte budget."
             ),
         },
         "channels": {
