@@ -20,7 +20,7 @@ from app.persistence.statements import Statements, jsonb
 from app.realtime.broker import Audience
 from app.realtime.notices import published
 from app.realtime.peer import Peer
-from app.services.sessions import STILL_ADMITTED
+from app.services.sessions import LIVE, STILL_ADMITTED
 
 PUBLIC_KEY_BYTES = 65  # an uncompressed P-256 point: 0x04, x, y
 WRAPPED_KEY_BYTES = (24, 40)  # AES-KW of a 128- or 256-bit AES-GCM key
@@ -38,8 +38,9 @@ DEVICES_REFUSED = (
 # consultation.
 SEND = (
     "WITH target AS (SELECT l.id, l.pending FROM live_socket l JOIN session s"
-    " ON s.id = l.session_id AND s.state IN ('waiting', 'admitted')"
-    " WHERE l.id = %(socket)s AND l.onetoone_id = %(o)s AND NOT l.replaced AND "
+    " ON s.id = l.session_id AND "
+    + LIVE
+    + " WHERE l.id = %(socket)s AND l.onetoone_id = %(o)s AND NOT l.replaced AND "
     + STILL_ADMITTED
     + "), published AS ("
     + published(

@@ -7,8 +7,8 @@ is refused every request anyway); an admitted one, frames the size of the larges
 page or a station sends (``join``'s RTP capabilities, a chat message at
 ``message_max_chars``, every character escaped). Beyond its cap, the socket is closed with
 1009 before the frame is parsed. Hypercorn itself buffers no message beyond ``transport_max``:
-it closes the socket with 1009 on its own, without reading further. A socket that sends frames
-whose session sends frames faster than its byte budget (``RateLimits.spend_frame_bytes``: a
+it closes the socket with 1009 on its own, without reading further. A socket whose session
+sends frames faster than its byte budget (``RateLimits.spend_frame_bytes``: a
 burst, then a steady rate, whatever its sockets and reconnections) is closed with 1008 before
 the frame is parsed: frames just under the cap, sent as fast as the connection takes them,
 would keep the loop busy too.
